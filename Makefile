@@ -1,0 +1,53 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test install lint typecheck openapi openapi-check migrations-check migration check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/coach-api serve --migrate --host 127.0.0.1 --port 8000
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy app
+
+openapi: $(STAMP)
+	COACH_JWT_SECRET=openapi-generation-only-not-a-real-secret-xx $(BIN)/coach-api openapi > openapi/openapi.json
+
+openapi-check: $(STAMP)
+	COACH_JWT_SECRET=openapi-generation-only-not-a-real-secret-xx $(BIN)/coach-api openapi | diff -u openapi/openapi.json - \
+		|| (echo "openapi/openapi.json is stale: run 'make openapi' and commit it" && exit 1)
+
+# Needs COACH_MIGRATIONS_DATABASE_URL or COACH_DATABASE_URL pointing at an empty PostgreSQL database.
+migrations-check: $(STAMP)
+	$(BIN)/alembic upgrade head
+	$(BIN)/alembic check
+	$(BIN)/alembic downgrade base
+	$(BIN)/alembic upgrade head
+
+# make migration m="add contacts"
+migration: $(STAMP)
+	$(BIN)/alembic revision --autogenerate -m "$(m)"
+
+check: lint typecheck openapi-check test
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

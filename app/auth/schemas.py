@@ -1,0 +1,49 @@
+import uuid
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from app.models.enums import Role
+
+PasswordField = Field(min_length=10, max_length=128, description="10 to 128 characters.")
+
+
+class InputModel(BaseModel):
+    """Base for request bodies: unknown fields are refused, never ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SignupCreate(InputModel):
+    organization_name: str = Field(min_length=1, max_length=200, examples=["Northstar Coaching"])
+    full_name: str = Field(min_length=1, max_length=200, examples=["Ada Lovelace"])
+    email: EmailStr = Field(examples=["ada@northstar.example"])
+    password: str = PasswordField
+
+
+class TokenRead(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_in: int = Field(description="Seconds until the access token expires.")
+    refresh_token: str
+    organization_id: uuid.UUID
+    role: Role
+
+
+class RefreshCreate(InputModel):
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+
+
+class MeRead(BaseModel):
+    user: UserRead
+    organization_id: uuid.UUID
+    organization_name: str
+    role: Role
+    client_id: uuid.UUID | None = Field(description="For the client role: your client record.")

@@ -1,0 +1,218 @@
+"""Sign-up, sign-in and rotating refresh tokens."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.config import Settings
+from app.core.errors import Conflict, Unauthorized
+from app.core.security import (
+    hash_password,
+    hash_secret,
+    issue_access_token,
+    new_secret,
+    secret_matches,
+    verify_password,
+)
+from app.core.time import utc_now
+from app.db.tenancy import bind_organization, bind_rls_lookup, unscoped
+from app.models import Membership, Organization, RefreshToken, User
+from app.models.enums import Role
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedTokens:
+    access_token: str
+    expires_in: int
+    refresh_token: str
+    organization_id: uuid.UUID
+    role: Role
+
+
+class OrganizationChoiceRequired(Exception):
+    """The user belongs to several organizations and did not say which."""
+
+    def __init__(self, organizations: list[tuple[uuid.UUID, str]]) -> None:
+        super().__init__("organization required")
+        self.organizations = organizations
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
+    return (
+        await session.execute(select(User).where(User.email == normalise_email(email)))
+    ).scalar_one_or_none()
+
+
+async def signup(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    organization_name: str,
+    full_name: str,
+    email: str,
+    password: str,
+) -> IssuedTokens:
+    """Create an organization with its first owner and sign the owner in."""
+    if await find_user_by_email(session, email) is not None:
+        raise Conflict("An account with this email already exists; sign in instead.")
+    organization = Organization(id=uuid.uuid4(), name=organization_name)
+    await bind_organization(session, organization.id)
+    user = User(
+        email=normalise_email(email), full_name=full_name, password_hash=hash_password(password)
+    )
+    session.add_all([organization, user])
+    await session.flush()
+    session.add(Membership(organization_id=organization.id, user_id=user.id, role=Role.owner))
+    await session.flush()
+    return await _issue(
+        session, settings, user_id=user.id, organization_id=organization.id, role=Role.owner
+    )
+
+
+async def authenticate(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    organization_id: uuid.UUID | None,
+) -> IssuedTokens:
+    """Password sign-in. Every failure looks the same, known email or not."""
+    user = await find_user_by_email(session, email)
+    if not verify_password(password, user.password_hash if user else None) or user is None:
+        raise Unauthorized("Incorrect email or password.")
+    await bind_rls_lookup(session, "app.user_id", user.id)
+    memberships = (
+        await session.execute(
+            select(Membership, Organization.name)
+            .join(Organization, Organization.id == Membership.organization_id)
+            .where(Membership.user_id == user.id)
+            .execution_options(**unscoped())
+        )
+    ).all()
+    if organization_id is not None:
+        memberships = [m for m in memberships if m[0].organization_id == organization_id]
+    if not memberships:
+        raise Unauthorized("Incorrect email or password.")
+    if len(memberships) > 1:
+        raise OrganizationChoiceRequired(
+            sorted(((m.organization_id, name) for m, name in memberships), key=lambda o: o[1])
+        )
+    membership = memberships[0][0]
+    await bind_organization(session, membership.organization_id)
+    return await _issue(
+        session,
+        settings,
+        user_id=user.id,
+        organization_id=membership.organization_id,
+        role=Role(membership.role),
+    )
+
+
+async def _issue(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    user_id: uuid.UUID,
+    organization_id: uuid.UUID,
+    role: Role,
+    family_id: uuid.UUID | None = None,
+) -> IssuedTokens:
+    access_token, expires_at = issue_access_token(
+        settings, user_id=user_id, organization_id=organization_id, role=role
+    )
+    secret = new_secret()
+    refresh = RefreshToken(
+        id=uuid.uuid4(),
+        organization_id=organization_id,
+        user_id=user_id,
+        family_id=family_id or uuid.uuid4(),
+        token_hash=hash_secret(secret),
+        expires_at=utc_now() + timedelta(days=settings.refresh_token_days),
+    )
+    session.add(refresh)
+    await session.flush()
+    return IssuedTokens(
+        access_token=access_token,
+        expires_in=int((expires_at - utc_now()).total_seconds()),
+        refresh_token=f"{refresh.id.hex}.{secret}",
+        organization_id=organization_id,
+        role=role,
+    )
+
+
+async def _load_refresh_token(session: AsyncSession, presented: str) -> RefreshToken | None:
+    token_id_hex, _, secret = presented.partition(".")
+    try:
+        token_id = uuid.UUID(hex=token_id_hex)
+    except ValueError:
+        return None
+    await bind_rls_lookup(session, "app.lookup_id", token_id)
+    stored = (
+        await session.execute(
+            select(RefreshToken).where(RefreshToken.id == token_id).execution_options(**unscoped())
+        )
+    ).scalar_one_or_none()
+    if stored is None or not secret_matches(secret, stored.token_hash):
+        return None
+    await bind_organization(session, stored.organization_id)
+    return stored
+
+
+async def _revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utc_now())
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshOutcome:
+    tokens: IssuedTokens | None
+    # True when a rotated token came back: the family was revoked (keep that write).
+    reuse_detected: bool = False
+
+
+async def refresh(session: AsyncSession, settings: Settings, *, presented: str) -> RefreshOutcome:
+    """Rotate a refresh token. Reuse of a rotated one revokes its whole family."""
+    stored = await _load_refresh_token(session, presented)
+    now = utc_now()
+    if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
+        return RefreshOutcome(tokens=None)
+    if stored.rotated_at is not None:
+        await _revoke_family(session, stored.family_id)
+        await session.flush()
+        return RefreshOutcome(tokens=None, reuse_detected=True)
+    membership = (
+        await session.execute(select(Membership).where(Membership.user_id == stored.user_id))
+    ).scalar_one_or_none()
+    if membership is None:
+        await _revoke_family(session, stored.family_id)
+        await session.flush()
+        return RefreshOutcome(tokens=None)
+    stored.rotated_at = now
+    tokens = await _issue(
+        session,
+        settings,
+        user_id=stored.user_id,
+        organization_id=stored.organization_id,
+        role=Role(membership.role),
+        family_id=stored.family_id,
+    )
+    return RefreshOutcome(tokens=tokens)
+
+
+async def logout(session: AsyncSession, *, presented: str) -> None:
+    """Revoke the refresh token's family; unknown tokens are ignored."""
+    stored = await _load_refresh_token(session, presented)
+    if stored is not None:
+        await _revoke_family(session, stored.family_id)
+        await session.flush()

@@ -1,0 +1,157 @@
+"""Client records and coach assignments."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.permissions import require_role
+from app.auth.principal import Principal
+from app.clients import repository
+from app.core.errors import NotFound, Unprocessable
+from app.core.pagination import PageParams, SortKey, paginate
+from app.models import Client, ClientCoach, Membership
+from app.models.enums import ADMIN_ROLES, STAFF_ROLES, ClientStatus
+
+# What a client may change about themselves; status and coach notes stay with staff.
+CLIENT_SELF_EDITABLE = frozenset(
+    {
+        "headline",
+        "target_roles",
+        "target_industries",
+        "locations",
+        "weekly_outreach_goal",
+        "weekly_informational_goal",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientView:
+    client: Client
+    coach_ids: list[uuid.UUID]
+
+
+async def get(session: AsyncSession, principal: Principal, client_id: uuid.UUID) -> Client:
+    """The client if the caller may see it; otherwise 404, as if it did not exist."""
+    client = await repository.get_readable(session, principal, client_id)
+    if client is None:
+        raise NotFound("No client with this id.")
+    return client
+
+
+async def view(session: AsyncSession, client: Client) -> ClientView:
+    coaches = await repository.coach_ids_by_client(session, [client.id])
+    return ClientView(client=client, coach_ids=coaches[client.id])
+
+
+async def list_clients(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    params: PageParams,
+    status: ClientStatus | None,
+    coach_id: uuid.UUID | None,
+    search: str | None,
+    sort: str,
+) -> tuple[list[ClientView], str | None]:
+    statement = repository.readable_clients(principal)
+    if status is not None:
+        statement = statement.where(Client.status == status)
+    if coach_id is not None:
+        statement = statement.where(
+            Client.id.in_(select(ClientCoach.client_id).where(ClientCoach.coach_id == coach_id))
+        )
+    if search:
+        pattern = f"%{search.lower()}%"
+        statement = statement.where(
+            or_(func.lower(Client.full_name).like(pattern), func.lower(Client.email).like(pattern))
+        )
+    key = {
+        "created_at": SortKey((Client.created_at, Client.id)),
+        "-created_at": SortKey((Client.created_at, Client.id), descending=True),
+        "full_name": SortKey((func.lower(Client.full_name), Client.id)),
+    }[sort]
+    clients, next_cursor = await paginate(session, statement, sort=key, params=params)
+    coaches = await repository.coach_ids_by_client(session, [c.id for c in clients])
+    return [ClientView(c, coaches[c.id]) for c in clients], next_cursor
+
+
+async def create(session: AsyncSession, principal: Principal, fields: dict[str, Any]) -> Client:
+    """Create a client; a coach who creates one is assigned to it."""
+    require_role(principal, STAFF_ROLES, "create clients")
+    client = Client(organization_id=principal.organization_id, **fields)
+    session.add(client)
+    await session.flush()
+    if principal.is_coach and principal.user_id is not None:
+        session.add(
+            ClientCoach(
+                organization_id=principal.organization_id,
+                client_id=client.id,
+                coach_id=principal.user_id,
+            )
+        )
+        await session.flush()
+    return client
+
+
+async def update(
+    session: AsyncSession, principal: Principal, client: Client, changes: dict[str, Any]
+) -> Client:
+    if principal.is_client:
+        refused = sorted(set(changes) - CLIENT_SELF_EDITABLE)
+        if refused:
+            require_role(principal, STAFF_ROLES, f"change {', '.join(refused)}")
+    for name, value in changes.items():
+        setattr(client, name, value)
+    await session.flush()
+    return client
+
+
+async def delete_client(session: AsyncSession, principal: Principal, client: Client) -> None:
+    require_role(principal, ADMIN_ROLES, "delete clients")
+    await session.delete(client)
+    await session.flush()
+
+
+async def _staff_member(session: AsyncSession, user_id: uuid.UUID) -> Membership | None:
+    return (
+        await session.execute(
+            select(Membership).where(
+                Membership.user_id == user_id, Membership.role.in_([r.value for r in STAFF_ROLES])
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def assign_coach(
+    session: AsyncSession, principal: Principal, client: Client, coach_id: uuid.UUID
+) -> bool:
+    """Assign a coach; returns False when it already was (PUT is idempotent)."""
+    require_role(principal, ADMIN_ROLES, "assign coaches")
+    if await _staff_member(session, coach_id) is None:
+        raise Unprocessable("That user is not a coach, admin or owner of this organization.")
+    existing = await session.get(ClientCoach, (client.id, coach_id))
+    if existing is not None:
+        return False
+    session.add(
+        ClientCoach(organization_id=client.organization_id, client_id=client.id, coach_id=coach_id)
+    )
+    await session.flush()
+    return True
+
+
+async def unassign_coach(
+    session: AsyncSession, principal: Principal, client: Client, coach_id: uuid.UUID
+) -> None:
+    require_role(principal, ADMIN_ROLES, "unassign coaches")
+    result = await session.execute(
+        delete(ClientCoach).where(
+            ClientCoach.client_id == client.id, ClientCoach.coach_id == coach_id
+        )
+    )
+    if getattr(result, "rowcount", 0) == 0:
+        raise NotFound("That user is not assigned to this client.")
+    await session.flush()

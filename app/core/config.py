@@ -1,0 +1,90 @@
+"""Settings from `COACH_*` environment variables, read once per process."""
+
+import logging
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./coach.db"
+# Where development keeps its generated JWT secret; git-ignored.
+LOCAL_SECRETS_FILE = Path(".coach-secrets")
+MIN_JWT_SECRET_BYTES = 32
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COACH_", extra="ignore")
+
+    env: Environment = Environment.development
+    database_url: str = DEFAULT_SQLITE_URL
+    # Migrations run as the table owner; the API connects as a role RLS applies to.
+    migrations_database_url: str | None = None
+    database_pool_size: int = 10
+    database_pool_timeout_seconds: float = 5.0
+
+    jwt_secret: SecretStr | None = None
+    jwt_issuer: str = "coach-api"
+    jwt_audience: str = "coach-api"
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
+    invitation_days: int = Field(default=7, ge=1, le=60)
+
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    idempotency_ttl_hours: int = 24
+    log_level: str = "INFO"
+
+    # Failed logins per email+IP inside the window before 429.
+    login_max_failures: int = 5
+    login_failure_window_seconds: int = 300
+
+    @model_validator(mode="after")
+    def _require_secret_in_production(self) -> "Settings":
+        if self.env is Environment.production:
+            if self.jwt_secret is None:
+                raise ValueError("COACH_JWT_SECRET is required in production")
+            if len(self.jwt_secret.get_secret_value().encode()) < MIN_JWT_SECRET_BYTES:
+                raise ValueError(f"COACH_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes")
+        return self
+
+    @property
+    def effective_migrations_url(self) -> str:
+        return self.migrations_database_url or self.database_url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def signing_secret(self) -> str:
+        """The JWT secret; in development, generated once and kept in a local file."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        if LOCAL_SECRETS_FILE.exists():
+            stored = LOCAL_SECRETS_FILE.read_text().strip()
+            if len(stored.encode()) >= MIN_JWT_SECRET_BYTES:
+                return stored
+        generated = secrets.token_urlsafe(48)
+        LOCAL_SECRETS_FILE.write_text(generated + "\n")
+        LOCAL_SECRETS_FILE.chmod(0o600)
+        logger.warning(
+            "COACH_JWT_SECRET is not set: generated one and stored it in %s "
+            "(development only; production refuses to start without it)",
+            LOCAL_SECRETS_FILE,
+        )
+        return generated
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

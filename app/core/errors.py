@@ -1,0 +1,221 @@
+"""Domain errors and their one rendering: RFC 9457 problem details.
+
+Services raise these; `install_problem_handlers` turns them (and framework
+errors) into `application/problem+json`. Nothing else builds error bodies.
+"""
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://coach-api.dev/problems/"
+
+
+class FieldProblem(BaseModel):
+    loc: list[str | int] = Field(description="Where the problem is: body, query, path…")
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(examples=[PROBLEM_TYPE_BASE + "not-found"])
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
+    detail: str | None = Field(default=None, examples=["No client with this id."])
+    instance: str | None = None
+    errors: list[FieldProblem] | None = None
+    model_config = {"extra": "allow"}
+
+
+class AppError(Exception):
+    """Base of every error a client can cause; rendered as a problem."""
+
+    status: int = 400
+    slug: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str | None = None, **extensions: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.extensions = extensions
+
+
+class Unauthorized(AppError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(AppError):
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(AppError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(AppError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PreconditionFailed(AppError):
+    status, slug, title = 412, "precondition-failed", "Precondition failed"
+
+
+class PreconditionRequired(AppError):
+    status, slug, title = 428, "precondition-required", "Precondition required"
+
+
+class PayloadTooLarge(AppError):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class Unprocessable(AppError):
+    status, slug, title = 422, "unprocessable", "Unprocessable request"
+
+
+class TooManyRequests(AppError):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int, **ext: Any) -> None:
+        super().__init__(detail, **ext)
+        self.retry_after = retry_after
+
+
+class ServiceUnavailable(AppError):
+    status, slug, title = 503, "unavailable", "Service unavailable"
+
+
+# IntegrityError → 409 by constraint name; unknown constraints are still a 409
+# because only a conflicting client request can violate them.
+CONSTRAINT_MESSAGES: dict[str, str] = {}
+
+
+def register_constraint(name: str, message: str) -> None:
+    CONSTRAINT_MESSAGES[name] = message
+
+
+def problem_response(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    errors: Sequence[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = list(errors)
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+_STATUS_SLUGS = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Authentication required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict"),
+    412: ("precondition-failed", "Precondition failed"),
+    413: ("payload-too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation-error", "Invalid request"),
+    429: ("rate-limited", "Too many requests"),
+    503: ("unavailable", "Service unavailable"),
+}
+
+
+def _constraint_name(exc: IntegrityError) -> str | None:
+    orig = exc.orig
+    name = getattr(orig, "constraint_name", None)  # asyncpg
+    if name is None and orig is not None:
+        diag = getattr(getattr(orig, "__cause__", None), "constraint_name", None)
+        name = diag
+    if name is None:
+        text = str(orig)
+        for known in CONSTRAINT_MESSAGES:
+            if known in text:
+                return known
+    return name if isinstance(name, str) else None
+
+
+def _json_safe_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "loc": list(err.get("loc", ())),
+            "msg": str(err.get("msg", "")),
+            "type": err.get("type", ""),
+        }
+        for err in raw
+    ]
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(_: Request, exc: AppError) -> JSONResponse:
+        headers = None
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after)}
+        return problem_response(
+            exc.status, exc.slug, exc.title, exc.detail, headers=headers, **exc.extensions
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(
+            422,
+            "validation-error",
+            "Invalid request",
+            "The request did not pass validation; see `errors`.",
+            errors=_json_safe_errors(exc.errors()),
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug, title = _STATUS_SLUGS.get(exc.status_code, ("error", "Error"))
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
+        return problem_response(
+            exc.status_code, slug, title, detail, headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        name = _constraint_name(exc)
+        detail = CONSTRAINT_MESSAGES.get(name or "", "The request conflicts with existing data.")
+        logger.info("integrity conflict on %s", name)
+        return problem_response(409, "conflict", "Conflict", detail)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error", exc_info=exc)
+        return problem_response(500, "internal", "Internal server error", None)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the given error statuses."""
+    return {
+        status: {
+            "description": _STATUS_SLUGS.get(status, ("error", "Error"))[1],
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

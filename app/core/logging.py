@@ -1,0 +1,38 @@
+"""Structured JSON logs, one object per line, carrying the request id."""
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+from app.core.request_context import current_request_context
+
+
+class JSONFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, tz=UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        context = current_request_context()
+        if context is not None:
+            entry["request_id"] = context.request_id
+        for key in ("method", "path", "status", "duration_ms"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JSONFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("uvicorn.access",):
+        logging.getLogger(noisy).handlers[:] = []
+        logging.getLogger(noisy).propagate = False

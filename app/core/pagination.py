@@ -1,0 +1,128 @@
+"""Keyset (cursor) pagination: `?limit=&cursor=` → `{"data": [...], "next_cursor": ...}`.
+
+The cursor is the sort key of the last row returned, so pages stay stable while
+rows are added; it is opaque to clients (base64 of typed JSON).
+"""
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, literal, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.core.errors import Unprocessable
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Page(BaseModel, Generic[T]):
+    data: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PageParams:
+    limit: int
+    cursor: str | None
+
+
+def page_params(
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (max {MAX_LIMIT}).")
+    ] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
+    ] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor)
+
+
+PageParamsDep = Annotated[PageParams, Depends(page_params)]
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"dt": value.isoformat()}
+    if isinstance(value, uuid.UUID):
+        return {"uuid": str(value)}
+    return value
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "dt" in value:
+            return datetime.fromisoformat(value["dt"])
+        if "uuid" in value:
+            return uuid.UUID(value["uuid"])
+    return value
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps([_encode_value(v) for v in values], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, expected_length: int) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, list) or len(values) != expected_length:
+            raise ValueError("shape")
+        return [_decode_value(v) for v in values]
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError) as exc:
+        raise Unprocessable("The cursor is not valid for this list.", parameter="cursor") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """Columns to order by (never NULL; coalesce first), the last one unique."""
+
+    columns: tuple[ColumnElement[Any] | QueryableAttribute[Any], ...]
+    descending: bool = False
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: Select[Any],
+    *,
+    sort: SortKey,
+    params: PageParams,
+) -> tuple[list[Any], str | None]:
+    """Run `statement` for one page; returns the rows and the next cursor."""
+    columns = sort.columns
+    keyed = statement.add_columns(*[c.label(f"_sort_{i}") for i, c in enumerate(columns)])
+    if params.cursor is not None:
+        after = decode_cursor(params.cursor, len(columns))
+        row_key = tuple_(*columns)
+        bound = tuple_(*[_literal_for(c, v) for c, v in zip(columns, after, strict=True)])
+        keyed = keyed.where(row_key < bound if sort.descending else row_key > bound)
+    ordering = [c.desc() if sort.descending else c.asc() for c in columns]
+    keyed = keyed.order_by(*ordering).limit(params.limit + 1)
+    result = await session.execute(keyed)
+    rows = list(result.all())
+    has_more = len(rows) > params.limit
+    rows = rows[: params.limit]
+    width = len(columns)
+    items = [row[0] if len(row) - width == 1 else tuple(row[: len(row) - width]) for row in rows]
+    next_cursor = encode_cursor(list(rows[-1][-width:])) if has_more and rows else None
+    return items, next_cursor
+
+
+def _literal_for(column: ColumnElement[Any] | QueryableAttribute[Any], value: Any) -> Any:
+    return literal(value, type_=column.type)

@@ -1,0 +1,30 @@
+"""Per-request state reachable without threading `Request` through every call.
+
+The request-context middleware opens a fresh `RequestContext` for each request;
+the session dependency registers the request's session in it so the route class
+can commit it, and the logger reads the request id from it.
+"""
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclass(slots=True)
+class RequestContext:
+    request_id: str
+    session: AsyncSession | None = None
+
+
+_current: ContextVar[RequestContext | None] = ContextVar("coach_request_context", default=None)
+
+
+def open_request_context(request_id: str) -> RequestContext:
+    context = RequestContext(request_id=request_id)
+    _current.set(context)
+    return context
+
+
+def current_request_context() -> RequestContext | None:
+    return _current.get()

@@ -1,0 +1,110 @@
+"""Passwords, JWTs and opaque secrets. The only module that imports `jose`."""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from jose import JWTError, jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from app.core.config import Settings
+from app.core.time import utc_now
+
+# Exactly one symmetric algorithm: allowing an asymmetric family beside it
+# lets a token HMAC-signed with a public key pass (python-jose #398/#414).
+JWT_ALGORITHM = "HS256"
+_REQUIRED_CLAIMS = ("exp", "iat", "aud", "iss", "sub", "jti")
+
+_password_hash = PasswordHash((Argon2Hasher(),))
+# Verified when the email is unknown, so both paths cost one argon2 check.
+_DUMMY_HASH = _password_hash.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _password_hash.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    if password_hash is None:
+        _password_hash.verify(password, _DUMMY_HASH)
+        return False
+    return _password_hash.verify(password, password_hash)
+
+
+def hash_secret(secret: str) -> str:
+    """Digest of a high-entropy opaque secret (API key, refresh token, invitation)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secret_matches(secret: str, digest: str) -> bool:
+    return hmac.compare_digest(hash_secret(secret), digest)
+
+
+def new_secret(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    organization_id: uuid.UUID
+    role: str
+    token_id: str
+    expires_at: datetime
+
+
+class InvalidToken(Exception):
+    """The token is malformed, forged, expired or not meant for us."""
+
+
+def issue_access_token(
+    settings: Settings, *, user_id: uuid.UUID, organization_id: uuid.UUID, role: str
+) -> tuple[str, datetime]:
+    now = utc_now()
+    expires_at = now + timedelta(minutes=settings.access_token_minutes)
+    claims = {
+        "sub": str(user_id),
+        "org": str(organization_id),
+        "role": role,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": int(now.timestamp()),
+        "exp": int(expires_at.timestamp()),
+        "jti": uuid.uuid4().hex,
+    }
+    token = jwt.encode(claims, settings.signing_secret(), algorithm=JWT_ALGORITHM)
+    return token, expires_at
+
+
+def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+    options = {f"require_{claim}": True for claim in _REQUIRED_CLAIMS}
+    options |= {"verify_aud": True, "verify_iss": True, "verify_exp": True}
+    try:
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") != JWT_ALGORITHM:
+            raise InvalidToken("unexpected algorithm")
+        claims = jwt.decode(
+            token,
+            settings.signing_secret(),
+            algorithms=[JWT_ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options=options,
+        )
+        return AccessClaims(
+            user_id=uuid.UUID(claims["sub"]),
+            organization_id=uuid.UUID(claims["org"]),
+            role=str(claims["role"]),
+            token_id=str(claims["jti"]),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=utc_now().tzinfo),
+        )
+    except (JWTError, KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise InvalidToken(str(exc)) from exc
+
+
+def looks_like_jwt(token: str) -> bool:
+    return token.count(".") == 2

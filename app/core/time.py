@@ -1,0 +1,16 @@
+"""The one clock: aware UTC, replaceable in tests."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+_clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+
+
+def utc_now() -> datetime:
+    return _clock()
+
+
+def set_clock(clock: Callable[[], datetime] | None) -> None:
+    """Tests freeze or move time with this; `None` restores the real clock."""
+    global _clock
+    _clock = clock if clock is not None else (lambda: datetime.now(UTC))

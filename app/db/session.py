@@ -1,0 +1,77 @@
+"""Engine and session factory; one session and one transaction per request."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from app.core.config import Settings
+from app.core.request_context import current_request_context
+
+
+def async_database_url(url: str) -> str:
+    """Accept plain `postgresql://` and `sqlite://` URLs and pick the async drivers."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    elif parsed.drivername == "sqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
+    database_url = async_database_url(url or settings.database_url)
+    kwargs: dict[str, Any] = {}
+    if database_url.startswith("postgresql"):
+        kwargs |= {
+            "pool_size": settings.database_pool_size,
+            "pool_timeout": settings.database_pool_timeout_seconds,
+            "pool_pre_ping": True,
+        }
+    engine = create_async_engine(database_url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # We issue BEGIN ourselves (below) instead of the driver's implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # IMMEDIATE takes the write lock up front: a deferred transaction that
+        # reads and then writes fails with SQLITE_BUSY under concurrency.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's session. `AutoCommitAPIRoute` commits it; errors roll it back."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    async with sessionmaker() as session:
+        context = current_request_context()
+        if context is not None:
+            context.session = session
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -1,0 +1,96 @@
+"""Fail-closed tenancy: the second and third locks behind each repository's door.
+
+* ORM hook: every ORM statement touching a tenant table gets
+  `organization_id = <the session's organization>` added; with no organization
+  bound it raises instead of returning every tenant's rows.
+* PostgreSQL RLS: each transaction carries `app.organization_id` (and, for the
+  few lookups that happen before the organization is known, `app.user_id` or
+  `app.lookup_id`); the policies in `app/db/rls.py` read them.
+
+`unscoped()` is the one escape hatch; grep for it in reviews.
+"""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
+
+from app.db.base import TenantMixin
+
+_ORG_KEY = "organization_id"
+_RLS_KEY = "rls_settings"
+_UNSCOPED_OPTION = "coach_unscoped"
+
+
+class TenancyError(RuntimeError):
+    """A tenant table was queried with no organization bound: a bug, never a 404."""
+
+
+def unscoped() -> dict[str, Any]:
+    """Execution options that skip the ORM hook (RLS still applies on PostgreSQL)."""
+    return {_UNSCOPED_OPTION: True}
+
+
+def bound_organization(session: AsyncSession | Session) -> uuid.UUID | None:
+    value = session.info.get(_ORG_KEY)
+    return value if isinstance(value, uuid.UUID) else None
+
+
+async def bind_organization(session: AsyncSession, organization_id: uuid.UUID) -> None:
+    """Scope this session (ORM hook and RLS) to one organization."""
+    session.info[_ORG_KEY] = organization_id
+    await _set_rls(session, "app.organization_id", str(organization_id))
+
+
+async def bind_rls_lookup(session: AsyncSession, name: str, value: uuid.UUID) -> None:
+    """Let RLS show the one row a pre-authentication lookup needs.
+
+    `name` is `app.user_id` (a user's own memberships at login) or
+    `app.lookup_id` (a refresh token, invitation or API key by its id).
+    """
+    await _set_rls(session, name, str(value))
+
+
+async def _set_rls(session: AsyncSession, name: str, value: str) -> None:
+    settings: dict[str, str] = session.info.setdefault(_RLS_KEY, {})
+    settings[name] = value
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        # Transaction-local; `after_begin` below repeats it for later transactions.
+        await session.execute(
+            text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value}
+        )
+
+
+@event.listens_for(Session, "after_begin")
+def _apply_rls_settings(
+    session: Session, transaction: SessionTransaction, connection: Connection
+) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    for name, value in session.info.get(_RLS_KEY, {}).items():
+        connection.execute(
+            text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value}
+        )
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_to_organization(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get(_UNSCOPED_OPTION):
+        return
+    if not any(issubclass(m.class_, TenantMixin) for m in state.all_mappers):
+        return
+    organization_id = state.session.info.get(_ORG_KEY)
+    if organization_id is None:
+        raise TenancyError("tenant table queried with no organization bound")
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantMixin,
+            lambda cls: cls.organization_id == organization_id,
+            include_aliases=True,
+        )
+    )

@@ -1,0 +1,110 @@
+"""The ASGI application: `app.main:app`."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+
+from app import operations
+from app.auth.router import router as auth_router
+from app.clients.router import router as clients_router
+from app.core.config import Settings, get_settings
+from app.core.errors import Problem, install_problem_handlers
+from app.core.idempotency import IdempotencyMiddleware
+from app.core.logging import configure_logging
+from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.core.rate_limit import FailureThrottle
+from app.db.session import create_engine, create_sessionmaker
+from app.organizations.router import router as organizations_router
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+Coach API: career coaches run a caseload of job seekers: their contact trees,
+interview pipelines and traction.
+
+**Authentication.** `POST /api/v1/auth/token` (OAuth2 password form) returns an
+access token (15 minutes) and a rotating refresh token. Send
+`Authorization: Bearer <token>`. API keys (`ck_…`) go in the same header and
+carry explicit scopes.
+
+**Conventions.** Errors are RFC 9457 problem details
+(`application/problem+json`). Lists are cursor-paginated:
+`?limit=` (≤ 200) and `?cursor=`, answered `{"data": [...], "next_cursor": ...}`.
+Reads return an `ETag`; send it back as `If-Match` on `PATCH` (412 when stale).
+`Idempotency-Key` on `POST` makes retries safe. Objects you may not see answer
+404, exactly like missing ones.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.signing_secret()  # fail fast (and generate in development) at start-up
+        engine = create_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="Coach API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.login_throttle = FailureThrottle(
+        settings.login_max_failures, settings.login_failure_window_seconds
+    )
+    install_problem_handlers(app)
+
+    app.include_router(operations.router)
+    for router in (auth_router, organizations_router, clients_router):
+        app.include_router(router, prefix=API_PREFIX)
+
+    # Outermost last: the request context wraps everything, so logs carry its id.
+    app.add_middleware(IdempotencyMiddleware, ttl=timedelta(hours=settings.idempotency_ttl_hours))
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "X-Request-ID", "Retry-After", "Location"],
+        )
+    app.add_middleware(RequestContextMiddleware)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = Problem.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        for name, definition in components["Problem"].pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+app = create_app()
