@@ -8,6 +8,8 @@ TENANT_TABLES: tuple[str, ...] = (  # every table with organization_id; migratio
     "refresh_tokens",
     "clients",
     "client_coaches",
+    "contacts",
+    "interactions",
 )
 
 # `nullif(..., '')` because a pooled connection reads an unset setting back as

@@ -2,6 +2,7 @@
 
 from app.db.base import Base
 from app.models.client import Client, ClientCoach
+from app.models.contact import Contact, Interaction
 from app.models.enums import ClientStatus, Role, Scope
 from app.models.idempotency import IdempotencyRecord
 from app.models.organization import ApiKey, Invitation, Membership, Organization, RefreshToken, User
@@ -12,7 +13,9 @@ __all__ = [
     "Client",
     "ClientCoach",
     "ClientStatus",
+    "Contact",
     "IdempotencyRecord",
+    "Interaction",
     "Invitation",
     "Membership",
     "Organization",

@@ -1,0 +1,24 @@
+"""Contact warmth: how recently the client was last in touch, against the org's threshold."""
+
+from datetime import datetime, timedelta
+
+from app.models.enums import Warmth
+
+
+def warmth_of(last_contacted_at: datetime | None, *, cold_after_days: int, now: datetime) -> Warmth:
+    """`never` without contact; `warm` within half of `cold_after_days`; `cooling`
+    within `cold_after_days`; `cold` beyond."""
+    if last_contacted_at is None:
+        return Warmth.never
+    age = now - last_contacted_at
+    if age <= timedelta(days=cold_after_days) / 2:
+        return Warmth.warm
+    if age <= timedelta(days=cold_after_days):
+        return Warmth.cooling
+    return Warmth.cold
+
+
+def warmth_bounds(cold_after_days: int, now: datetime) -> tuple[datetime, datetime]:
+    """(warm_since, cooling_since): `last_contacted_at >= warm_since` is warm, and so on;
+    for filtering in SQL with the same rule as `warmth_of`."""
+    return now - timedelta(days=cold_after_days) / 2, now - timedelta(days=cold_after_days)

@@ -1,0 +1,78 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base, IdMixin, JSONDocument, TenantMixin, TimestampMixin, VersionedMixin
+from app.models.enums import (
+    ContactSource,
+    InteractionDirection,
+    InteractionKind,
+    Relationship,
+    RoleAtCompany,
+)
+
+
+class Contact(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
+    """A person in a client's network; `referred_by_id` makes the contact tree.
+
+    `depth`, `last_contacted_at` and `next_touch_due_at` are kept up to date by
+    the services that change what they derive from (re-parenting, interactions),
+    so lists can filter and sort on them in SQL.
+    """
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        UniqueConstraint("client_id", "email_normalized"),
+        UniqueConstraint("client_id", "linkedin_normalized"),
+        Index(None, "organization_id", "client_id", "created_at"),
+        Index(None, "organization_id", "client_id", "referred_by_id"),
+        Index(None, "organization_id", "client_id", "last_contacted_at"),
+        Index(None, "organization_id", "client_id", "next_touch_due_at"),
+    )
+
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    referred_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL")
+    )
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    email_normalized: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    linkedin_url: Mapped[str | None] = mapped_column(String(500))
+    linkedin_normalized: Mapped[str | None] = mapped_column(String(500))
+    company_name: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(200))
+    relationship: Mapped[Relationship] = mapped_column(String(32), default=Relationship.other)
+    source: Mapped[ContactSource] = mapped_column(
+        String(32), default=ContactSource.personal_network
+    )
+    role_at_company: Mapped[RoleAtCompany | None] = mapped_column(String(32))
+    strength: Mapped[int | None]
+    tags: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    notes: Mapped[str | None] = mapped_column(Text)
+    next_follow_up_at: Mapped[datetime | None]
+    keep_in_touch_days: Mapped[int | None]
+
+    depth: Mapped[int] = mapped_column(default=0)
+    last_contacted_at: Mapped[datetime | None]
+    next_touch_due_at: Mapped[datetime | None]
+
+
+class Interaction(IdMixin, TimestampMixin, TenantMixin, Base):
+    __tablename__ = "interactions"
+    __table_args__ = (
+        Index(None, "organization_id", "contact_id", "occurred_at"),
+        Index(None, "organization_id", "client_id", "occurred_at"),
+    )
+
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    contact_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    kind: Mapped[InteractionKind] = mapped_column(String(32))
+    direction: Mapped[InteractionDirection] = mapped_column(String(16))
+    occurred_at: Mapped[datetime]
+    summary: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
