@@ -32,6 +32,27 @@ def serve(host: str, port: int, reload: bool) -> None:
     )
 
 
+def worker() -> None:
+    """Deliver webhooks until SIGTERM or SIGINT; the batch in hand is finished first."""
+    import asyncio
+    import signal
+
+    from app.core.logging import configure_logging
+    from app.webhooks.worker import run_worker
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await run_worker(settings, stop)
+
+    asyncio.run(run())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="coach-api", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -47,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("openapi", help="print the OpenAPI document")
 
+    commands.add_parser(
+        "seed-demo", help="create a demo organization with clients and contact trees"
+    )
+
+    commands.add_parser("worker", help="deliver webhooks until SIGTERM")
+
     args = parser.parse_args(argv)
     if args.command == "serve":
         if args.migrate:
@@ -60,6 +87,15 @@ def main(argv: list[str] | None = None) -> int:
         from app.main import create_app
 
         sys.stdout.write(json.dumps(create_app(get_settings()).openapi(), indent=2) + "\n")
+    elif args.command == "seed-demo":
+        import asyncio
+
+        from app.demo import describe_logins, seed_demo_database
+
+        created = asyncio.run(seed_demo_database(get_settings()))
+        sys.stdout.write(describe_logins(created=created))
+    elif args.command == "worker":
+        worker()
     return 0
 
 

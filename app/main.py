@@ -12,6 +12,9 @@ from fastapi.openapi.utils import get_openapi
 from app import operations
 from app.auth.router import router as auth_router
 from app.clients.router import router as clients_router
+from app.companies.router import router as companies_router
+from app.contacts.import_router import router as contacts_import_router
+from app.contacts.router import router as contacts_router
 from app.core.config import Settings, get_settings
 from app.core.errors import Problem, install_problem_handlers
 from app.core.idempotency import IdempotencyMiddleware
@@ -19,7 +22,14 @@ from app.core.logging import configure_logging
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.core.rate_limit import FailureThrottle
 from app.db.session import create_engine, create_sessionmaker
+from app.events.router import router as events_router
+from app.interactions.router import router as interactions_router
+from app.interviews.questions_router import router as question_templates_router
+from app.interviews.router import router as interviews_router
 from app.organizations.router import router as organizations_router
+from app.outreach.router import router as outreach_router
+from app.webhooks.router import router as webhooks_router
+from app.webhooks.worker import in_process_worker
 
 API_PREFIX = "/api/v1"
 
@@ -51,7 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
-        yield
+        async with in_process_worker(settings):
+            yield
         await engine.dispose()
 
     app = FastAPI(
@@ -70,7 +81,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
 
     app.include_router(operations.router)
-    for router in (auth_router, organizations_router, clients_router):
+    for router in (
+        auth_router,
+        organizations_router,
+        clients_router,
+        contacts_router,
+        contacts_import_router,
+        interactions_router,
+        companies_router,
+        outreach_router,
+        interviews_router,
+        question_templates_router,
+        events_router,
+        webhooks_router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
 
     # Outermost last: the request context wraps everything, so logs carry its id.

@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select, update
 
 from app.auth.principal import Principal
-from app.core.config import get_settings
+from app.core.config import Settings
 from app.core.errors import Forbidden, Unauthorized
 from app.core.security import InvalidToken, decode_access_token, looks_like_jwt, secret_matches
 from app.core.time import utc_now
@@ -34,9 +34,9 @@ def _www_authenticate(detail: str) -> Unauthorized:
     return Unauthorized(detail)
 
 
-async def _principal_from_jwt(session: SessionDep, token: str) -> Principal:
+async def _principal_from_jwt(session: SessionDep, settings: Settings, token: str) -> Principal:
     try:
-        claims = decode_access_token(get_settings(), token)
+        claims = decode_access_token(settings, token)
     except InvalidToken as exc:
         raise _www_authenticate("The access token is invalid or expired.") from exc
     await bind_organization(session, claims.organization_id)
@@ -102,7 +102,7 @@ async def get_principal(
         raise _www_authenticate("Send `Authorization: Bearer <access token or API key>`.")
     token = credentials.credentials
     if looks_like_jwt(token):
-        principal = await _principal_from_jwt(session, token)
+        principal = await _principal_from_jwt(session, request.app.state.settings, token)
     else:
         principal = await _principal_from_api_key(session, token)
     request.state.principal = principal

@@ -1,12 +1,12 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Form, Request, Response, status
+from fastapi import Form, Request, Response, status
 
 from app.auth import service
 from app.auth.dependencies import AnyMember
 from app.auth.schemas import MeRead, RefreshCreate, SignupCreate, TokenRead, UserRead
-from app.core.config import Settings, get_settings
+from app.core.config import SettingsDep
 from app.core.errors import TooManyRequests, Unauthorized, problem_response, problem_responses
 from app.core.rate_limit import FailureThrottle
 from app.core.routing import api_router
@@ -14,8 +14,6 @@ from app.db.session import SessionDep
 from app.models import Organization, User
 
 router = api_router(tags=["auth"])
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def _throttle(request: Request) -> FailureThrottle:

@@ -116,6 +116,20 @@ async def authenticate(
     )
 
 
+async def issue_tokens(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    user_id: uuid.UUID,
+    organization_id: uuid.UUID,
+    role: Role,
+) -> IssuedTokens:
+    """Sign a member in (a new refresh-token family), e.g. after accepting an invitation."""
+    return await _issue(
+        session, settings, user_id=user_id, organization_id=organization_id, role=role
+    )
+
+
 async def _issue(
     session: AsyncSession,
     settings: Settings,

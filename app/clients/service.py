@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.permissions import require_role
 from app.auth.principal import Principal
 from app.clients import repository
+from app.clients.schemas import ClientRead
 from app.core.errors import NotFound, Unprocessable
 from app.core.pagination import PageParams, SortKey, paginate
+from app.events.service import record_event
 from app.models import Client, ClientCoach, Membership
 from app.models.enums import ADMIN_ROLES, STAFF_ROLES, ClientStatus
 
@@ -45,6 +47,24 @@ async def get(session: AsyncSession, principal: Principal, client_id: uuid.UUID)
 async def view(session: AsyncSession, client: Client) -> ClientView:
     coaches = await repository.coach_ids_by_client(session, [client.id])
     return ClientView(client=client, coach_ids=coaches[client.id])
+
+
+def client_read(view: ClientView) -> ClientRead:
+    """The client as the API returns it to staff (coach notes included)."""
+    columns = {
+        name: getattr(view.client, name) for name in ClientRead.model_fields if name != "coach_ids"
+    }
+    return ClientRead(**columns, coach_ids=view.coach_ids)
+
+
+async def _record(session: AsyncSession, client: Client, event_type: str) -> None:
+    await record_event(
+        session,
+        organization_id=client.organization_id,
+        type=event_type,
+        client_id=client.id,
+        payload=client_read(await view(session, client)),
+    )
 
 
 async def list_clients(
@@ -94,6 +114,7 @@ async def create(session: AsyncSession, principal: Principal, fields: dict[str, 
             )
         )
         await session.flush()
+    await _record(session, client, "client.created")
     return client
 
 
@@ -104,14 +125,18 @@ async def update(
         refused = sorted(set(changes) - CLIENT_SELF_EDITABLE)
         if refused:
             require_role(principal, STAFF_ROLES, f"change {', '.join(refused)}")
+    changed = {name for name, value in changes.items() if getattr(client, name) != value}
     for name, value in changes.items():
         setattr(client, name, value)
     await session.flush()
+    if changed:
+        await _record(session, client, "client.updated")
     return client
 
 
 async def delete_client(session: AsyncSession, principal: Principal, client: Client) -> None:
     require_role(principal, ADMIN_ROLES, "delete clients")
+    await _record(session, client, "client.deleted")
     await session.delete(client)
     await session.flush()
 

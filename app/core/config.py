@@ -1,11 +1,14 @@
 """Settings from `COACH_*` environment variables, read once per process."""
 
 import logging
+import os
 import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
+from fastapi import Depends, Request
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -49,6 +52,14 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_failure_window_seconds: int = 300
 
+    # Webhooks. Private, loopback and link-local receivers are refused unless allowed
+    # (local development and tests only).
+    webhook_allow_private_urls: bool = False
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=60)
+    # Deliver webhooks from inside the API process; None: on with SQLite, off with
+    # PostgreSQL (where `coach-api worker` runs separately).
+    worker_in_process: bool | None = None
+
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> "Settings":
         if self.env is Environment.production:
@@ -66,6 +77,13 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def runs_worker_in_process(self) -> bool:
+        if self.worker_in_process is not None:
+            return self.worker_in_process
+        # Tests drive the worker themselves, one step at a time.
+        return self.is_sqlite and self.env is not Environment.test
+
     def signing_secret(self) -> str:
         """The JWT secret; in development, generated once and kept in a local file."""
         if self.jwt_secret is not None:
@@ -75,7 +93,10 @@ class Settings(BaseSettings):
             if len(stored.encode()) >= MIN_JWT_SECRET_BYTES:
                 return stored
         generated = secrets.token_urlsafe(48)
-        LOCAL_SECRETS_FILE.write_text(generated + "\n")
+        # Created owner-only from the start rather than chmod-ed after writing.
+        descriptor = os.open(LOCAL_SECRETS_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as stored_file:
+            stored_file.write(generated + "\n")
         LOCAL_SECRETS_FILE.chmod(0o600)
         logger.warning(
             "COACH_JWT_SECRET is not set: generated one and stored it in %s "
@@ -88,3 +109,13 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def request_settings(request: Request) -> Settings:
+    """The settings of the app serving this request (`create_app(settings)`), which
+    may differ from the environment's, e.g. in tests."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(request_settings)]

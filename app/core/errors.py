@@ -175,6 +175,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         headers = None
         if isinstance(exc, TooManyRequests):
             headers = {"Retry-After": str(exc.retry_after)}
+        elif isinstance(exc, Unauthorized):
+            headers = {"WWW-Authenticate": "Bearer"}  # RFC 6750 section 3
         return problem_response(
             exc.status, exc.slug, exc.title, exc.detail, headers=headers, **exc.extensions
         )

@@ -75,28 +75,32 @@ class BodySizeLimitMiddleware:
             await self._refuse(scope, receive, send)
             return
         received = 0
-        response_started = False
+        exceeded = response_started = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    exceeded = True
                     raise _BodyTooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
+            # Once the limit trips, the app's answer (FastAPI turns the error into
+            # a 400 "error parsing the body") is dropped for the 413 below.
             nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
+            if not exceeded:
+                response_started |= message["type"] == "http.response.start"
+                await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, guarded_send)
         except _BodyTooLarge:
             if response_started:
                 raise
+        if exceeded and not response_started:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -10,12 +10,12 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, literal, tuple_
+from sqlalchemy import BigInteger, Select, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -99,7 +99,7 @@ class SortKey:
 
 async def paginate(
     session: AsyncSession,
-    statement: Select[Any],
+    statement: Select[*tuple[Any, ...]],
     *,
     sort: SortKey,
     params: PageParams,
@@ -108,7 +108,12 @@ async def paginate(
     columns = sort.columns
     keyed = statement.add_columns(*[c.label(f"_sort_{i}") for i, c in enumerate(columns)])
     if params.cursor is not None:
-        after = decode_cursor(params.cursor, len(columns))
+        after = [
+            _checked(column, value)
+            for column, value in zip(
+                columns, decode_cursor(params.cursor, len(columns)), strict=True
+            )
+        ]
         row_key = tuple_(*columns)
         bound = tuple_(*[_literal_for(c, v) for c, v in zip(columns, after, strict=True)])
         keyed = keyed.where(row_key < bound if sort.descending else row_key > bound)
@@ -122,6 +127,30 @@ async def paginate(
     items = [row[0] if len(row) - width == 1 else tuple(row[: len(row) - width]) for row in rows]
     next_cursor = encode_cursor(list(rows[-1][-width:])) if has_more and rows else None
     return items, next_cursor
+
+
+def _checked(column: ColumnElement[Any] | QueryableAttribute[Any], value: Any) -> Any:
+    """A cursor value of the column's Python type; a forged one is a 422, not a 500."""
+    try:
+        expected: type[Any] = column.type.python_type
+    except NotImplementedError:
+        return value
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    valid = isinstance(value, expected) and not (isinstance(value, bool) and expected is not bool)
+    if valid and expected is int:
+        # PostgreSQL `integer` would reject a forged out-of-range value with a 500.
+        bits = 63 if isinstance(column.type, BigInteger) else 31
+        valid = -(2**bits) <= value < 2**bits
+    if valid and isinstance(value, datetime):
+        try:
+            value = value.astimezone(UTC) if value.tzinfo is not None else None
+        except OverflowError:
+            value = None
+        valid = value is not None
+    if not valid:
+        raise Unprocessable("The cursor is not valid for this list.", parameter="cursor")
+    return value
 
 
 def _literal_for(column: ColumnElement[Any] | QueryableAttribute[Any], value: Any) -> Any:

@@ -10,6 +10,15 @@ TENANT_TABLES: tuple[str, ...] = (  # every table with organization_id; migratio
     "client_coaches",
     "contacts",
     "interactions",
+    "events",
+    "webhook_endpoints",
+    "webhook_deliveries",
+    "webhook_attempts",
+    "companies",
+    "outreach",
+    "interviews",
+    "interview_stage_changes",
+    "question_templates",
 )
 
 # `nullif(..., '')` because a pooled connection reads an unset setting back as

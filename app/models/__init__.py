@@ -4,8 +4,22 @@ from app.db.base import Base
 from app.models.client import Client, ClientCoach
 from app.models.contact import Contact, Interaction
 from app.models.enums import ClientStatus, Role, Scope
+from app.models.event import (
+    DeliveryStatus,
+    Event,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from app.models.idempotency import IdempotencyRecord
 from app.models.organization import ApiKey, Invitation, Membership, Organization, RefreshToken, User
+from app.models.pipeline import (
+    Company,
+    Interview,
+    InterviewStageChange,
+    Outreach,
+    QuestionTemplate,
+)
 
 __all__ = [
     "ApiKey",
@@ -13,14 +27,24 @@ __all__ = [
     "Client",
     "ClientCoach",
     "ClientStatus",
+    "Company",
     "Contact",
+    "DeliveryStatus",
+    "Event",
     "IdempotencyRecord",
     "Interaction",
+    "Interview",
+    "InterviewStageChange",
     "Invitation",
     "Membership",
     "Organization",
+    "Outreach",
+    "QuestionTemplate",
     "RefreshToken",
     "Role",
     "Scope",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

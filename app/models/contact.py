@@ -30,6 +30,8 @@ class Contact(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
         Index(None, "organization_id", "client_id", "referred_by_id"),
         Index(None, "organization_id", "client_id", "last_contacted_at"),
         Index(None, "organization_id", "client_id", "next_touch_due_at"),
+        Index(None, "organization_id", "company_id"),
+        Index(None, "organization_id", "referred_in_interview_id"),
     )
 
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
@@ -54,6 +56,15 @@ class Contact(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
     notes: Mapped[str | None] = mapped_column(Text)
     next_follow_up_at: Mapped[datetime | None]
     keep_in_touch_days: Mapped[int | None]
+
+    # The target company this person works at (same client).
+    company_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="SET NULL")
+    )
+    # The interview in which the referrer suggested this contact.
+    referred_in_interview_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("interviews.id", ondelete="SET NULL", use_alter=True)
+    )
 
     depth: Mapped[int] = mapped_column(default=0)
     last_contacted_at: Mapped[datetime | None]

@@ -1,4 +1,263 @@
+import uuid
+from typing import Annotated, Any
+
+from fastapi import Path, Response, status
+
+from app.auth.schemas import TokenRead
+from app.core.config import SettingsDep
 from app.core.errors import problem_responses
+from app.core.etags import IfMatchHeader, check_if_match, set_etag
+from app.core.idempotency import IdempotencyKeyHeader
+from app.core.pagination import Page, PageParamsDep
 from app.core.routing import api_router
+from app.db.session import SessionDep
+from app.models import ApiKey, Invitation, Organization
+from app.models.enums import Role, Scope
+from app.organizations import service
+from app.organizations.dependencies import (
+    OrganizationAdmin,
+    OrganizationReader,
+    StaffMember,
+)
+from app.organizations.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyRead,
+    InvitationAccept,
+    InvitationCreate,
+    InvitationCreated,
+    InvitationRead,
+    MemberRead,
+    MemberUpdate,
+    OrganizationRead,
+    OrganizationUpdate,
+)
 
 router = api_router(tags=["organization"], responses=problem_responses(401, 403, 422))
+
+
+def _gone_response() -> dict[int | str, dict[str, Any]]:
+    gone = problem_responses(410)
+    gone[410]["description"] = "Gone"
+    return gone
+
+
+def _organization_read(organization: Organization, response: Response) -> OrganizationRead:
+    set_etag(response, organization.version)
+    return OrganizationRead.model_validate(organization)
+
+
+def _member_read(view: service.MemberView) -> MemberRead:
+    return MemberRead(
+        user_id=view.user.id,
+        email=view.user.email,
+        full_name=view.user.full_name,
+        role=Role(view.membership.role),
+        client_id=view.membership.client_id,
+        joined_at=view.membership.created_at,
+    )
+
+
+def _api_key_fields(api_key: ApiKey) -> dict[str, Any]:
+    return {
+        "id": api_key.id,
+        "name": api_key.name,
+        "prefix": api_key.prefix,
+        # A scope retired since the key was made is simply no longer granted.
+        "scopes": [s for s in api_key.scopes if s in Scope._value2member_map_],
+        "last_used_at": api_key.last_used_at,
+        "created_by_id": api_key.created_by_id,
+        "created_at": api_key.created_at,
+    }
+
+
+# Organization
+
+
+@router.get(
+    "/organization",
+    operation_id="organization_get",
+    summary="Get your organization and its settings",
+)
+async def get_organization(
+    session: SessionDep, principal: OrganizationReader, response: Response
+) -> OrganizationRead:
+    organization = await service.get_organization(session, principal)
+    return _organization_read(organization, response)
+
+
+@router.patch(
+    "/organization",
+    operation_id="organization_update",
+    summary="Update your organization's settings (owners and admins)",
+    responses=problem_responses(412),
+)
+async def update_organization(
+    body: OrganizationUpdate,
+    session: SessionDep,
+    principal: OrganizationAdmin,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> OrganizationRead:
+    organization = await service.get_organization(session, principal)
+    check_if_match(if_match, organization.version)
+    organization = await service.update_organization(
+        session, organization, body.model_dump(exclude_unset=True)
+    )
+    return _organization_read(organization, response)
+
+
+# Members
+
+
+@router.get(
+    "/members",
+    operation_id="members_list",
+    summary="List the organization's members (staff)",
+)
+async def list_members(
+    session: SessionDep, principal: StaffMember, page: PageParamsDep
+) -> Page[MemberRead]:
+    views, next_cursor = await service.list_members(session, params=page)
+    return Page(data=[_member_read(v) for v in views], next_cursor=next_cursor)
+
+
+@router.patch(
+    "/members/{user_id}",
+    operation_id="members_update",
+    summary="Change a member's role (owners and admins)",
+    description="Only an owner may grant or remove the owner role; the last owner "
+    "cannot be demoted (409). Role `client` needs the `client_id` of a client record.",
+    responses=problem_responses(404, 409),
+)
+async def update_member(
+    user_id: uuid.UUID, body: MemberUpdate, session: SessionDep, principal: OrganizationAdmin
+) -> MemberRead:
+    view = await service.change_member_role(
+        session, principal, user_id, role=body.role, client_id=body.client_id
+    )
+    return _member_read(view)
+
+
+@router.delete(
+    "/members/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="members_delete",
+    summary="Remove a member from the organization (owners and admins)",
+    description="Their tokens stop working at once. Admins cannot remove owners (403); "
+    "the last owner cannot be removed (409).",
+    responses=problem_responses(404, 409),
+)
+async def delete_member(
+    user_id: uuid.UUID, session: SessionDep, principal: OrganizationAdmin
+) -> Response:
+    await service.remove_member(session, principal, user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# Invitations
+
+
+@router.post(
+    "/invitations",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="invitations_create",
+    summary="Invite someone to join the organization",
+    description="Owners and admins invite any role (only owners invite owners); a coach "
+    "may invite a client they coach. The `token` is returned only in this response.",
+    responses=problem_responses(409),
+)
+async def create_invitation(
+    body: InvitationCreate,
+    session: SessionDep,
+    principal: StaffMember,
+    settings: SettingsDep,
+    _idempotency_key: IdempotencyKeyHeader = None,
+) -> InvitationCreated:
+    invitation, token = await service.create_invitation(
+        session,
+        principal,
+        settings,
+        email=body.email,
+        role=body.role,
+        client_id=body.client_id,
+    )
+    return InvitationCreated(**_invitation_fields(invitation), token=token)
+
+
+def _invitation_fields(invitation: Invitation) -> dict[str, Any]:
+    return InvitationRead.model_validate(invitation).model_dump()
+
+
+@router.post(
+    "/invitations/{token}/accept",
+    operation_id="invitations_accept",
+    summary="Accept an invitation: join and sign in",
+    description="No authentication: the token is the credential. A new email gets an "
+    "account with this name and password; an existing account must give its own password. "
+    "Unknown tokens answer 404; used or expired ones 410.",
+    responses={**problem_responses(404, 409), **_gone_response()},
+)
+async def accept_invitation(
+    token: Annotated[str, Path(min_length=1, max_length=256)],
+    body: InvitationAccept,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TokenRead:
+    tokens = await service.accept_invitation(
+        session, settings, token=token, full_name=body.full_name, password=body.password
+    )
+    return TokenRead(
+        access_token=tokens.access_token,
+        expires_in=tokens.expires_in,
+        refresh_token=tokens.refresh_token,
+        organization_id=tokens.organization_id,
+        role=tokens.role,
+    )
+
+
+# API keys
+
+
+@router.get(
+    "/api-keys",
+    operation_id="api_keys_list",
+    summary="List API keys (owners and admins); secrets are never shown",
+)
+async def list_api_keys(
+    session: SessionDep, principal: OrganizationAdmin, page: PageParamsDep
+) -> Page[ApiKeyRead]:
+    api_keys, next_cursor = await service.list_api_keys(session, params=page)
+    return Page(data=[ApiKeyRead(**_api_key_fields(k)) for k in api_keys], next_cursor=next_cursor)
+
+
+@router.post(
+    "/api-keys",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="api_keys_create",
+    summary="Create an API key (owners and admins); the key is shown only once",
+)
+async def create_api_key(
+    body: ApiKeyCreate,
+    session: SessionDep,
+    principal: OrganizationAdmin,
+    _idempotency_key: IdempotencyKeyHeader = None,
+) -> ApiKeyCreated:
+    api_key, key = await service.create_api_key(
+        session, principal, name=body.name, scopes=body.scopes
+    )
+    return ApiKeyCreated(**_api_key_fields(api_key), key=key)
+
+
+@router.delete(
+    "/api-keys/{key_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="api_keys_delete",
+    summary="Revoke an API key (owners and admins); it stops working at once",
+    responses=problem_responses(404),
+)
+async def delete_api_key(
+    key_id: uuid.UUID, session: SessionDep, principal: OrganizationAdmin
+) -> Response:
+    await service.delete_api_key(session, key_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,96 @@
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.auth.schemas import InputModel
+from app.models.enums import RoleAtCompany, Warmth
+from app.models.pipeline import CompanyStatus
+
+Priority = Annotated[int, Field(ge=1, le=5, description="1 (top target) to 5.")]
+LongText = Annotated[str, Field(max_length=20_000)]
+
+
+class CompanyCreate(InputModel):
+    name: str = Field(min_length=1, max_length=200, examples=["Acme GmbH"])
+    website: str | None = Field(default=None, max_length=500, examples=["https://acme.example"])
+    domain: str | None = Field(default=None, max_length=253, examples=["acme.example"])
+    industry: str | None = Field(default=None, max_length=200, examples=["Fintech"])
+    location: str | None = Field(default=None, max_length=200, examples=["Berlin"])
+    size: str | None = Field(default=None, max_length=50, examples=["201-500"])
+    priority: Priority = 3
+    status: CompanyStatus = CompanyStatus.researching
+    why_interested: LongText | None = Field(
+        default=None, description="Why the client wants to work there."
+    )
+    research_notes: LongText | None = Field(
+        default=None, description="What the client learnt, and where the information came from."
+    )
+    has_openings: bool | None = Field(
+        default=None,
+        description="Optional: the method says not to wait for openings; null means unknown.",
+    )
+
+
+_NOT_NULLABLE = ("name", "priority", "status")
+
+
+class CompanyUpdate(InputModel):
+    """Partial update: only the fields sent change."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    website: str | None = Field(default=None, max_length=500)
+    domain: str | None = Field(default=None, max_length=253)
+    industry: str | None = Field(default=None, max_length=200)
+    location: str | None = Field(default=None, max_length=200)
+    size: str | None = Field(default=None, max_length=50)
+    priority: Priority | None = None
+    status: CompanyStatus | None = None
+    why_interested: LongText | None = None
+    research_notes: LongText | None = None
+    has_openings: bool | None = None
+
+    @model_validator(mode="after")
+    def _required_fields_are_not_cleared(self) -> "CompanyUpdate":
+        cleared = [
+            n for n in _NOT_NULLABLE if n in self.model_fields_set and getattr(self, n) is None
+        ]
+        if cleared:
+            raise ValueError(f"{', '.join(cleared)} cannot be null")
+        return self
+
+
+class CompanyPerson(BaseModel):
+    """A contact linked to the company: is the client talking to the right person yet?"""
+
+    contact_id: uuid.UUID
+    full_name: str
+    title: str | None
+    role_at_company: RoleAtCompany | None
+    warmth: Warmth
+    last_contacted_at: datetime | None
+
+
+class CompanyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    client_id: uuid.UUID
+    name: str
+    website: str | None
+    domain: str | None
+    industry: str | None
+    location: str | None
+    size: str | None
+    priority: int
+    status: CompanyStatus = Field(
+        description="Moves to `engaged` by itself when a meeting with one of its people is "
+        "held (never backwards by itself); otherwise set by the user."
+    )
+    why_interested: str | None
+    research_notes: str | None
+    has_openings: bool | None
+    people: list[CompanyPerson] = Field(description="Contacts linked to this company, by name.")
+    created_at: datetime
+    updated_at: datetime

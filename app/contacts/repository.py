@@ -1,0 +1,225 @@
+"""The door to contacts, and the tree's SQL: subtrees, ancestors and depth shifts.
+
+Every read of a contact starts from `readable_contacts` (or its condition), so a
+contact under a client the caller may not see does not exist for them.
+"""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Select,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from app.auth.principal import Principal
+from app.clients.repository import readable_client_ids
+from app.core.errors import register_constraint
+from app.models import Contact, Organization
+
+register_constraint(
+    "uq_contacts_client_id_email_normalized",
+    "A contact with this email already exists for this client.",
+)
+register_constraint(
+    "uq_contacts_client_id_linkedin_normalized",
+    "A contact with this LinkedIn profile already exists for this client.",
+)
+
+
+def readable_condition(principal: Principal) -> ColumnElement[bool]:
+    return Contact.client_id.in_(readable_client_ids(principal))
+
+
+def readable_contacts(principal: Principal) -> Select[Contact]:
+    """Contacts under the clients the caller may see (the organization is added by the
+    tenancy hook)."""
+    return select(Contact).where(readable_condition(principal))
+
+
+async def get_readable_contact(
+    session: AsyncSession, principal: Principal, contact_id: uuid.UUID
+) -> Contact | None:
+    statement = readable_contacts(principal).where(Contact.id == contact_id)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def get_client_contact(
+    session: AsyncSession, principal: Principal, client_id: uuid.UUID, contact_id: uuid.UUID
+) -> Contact | None:
+    """A contact of this very client (a referral parent must be one)."""
+    statement = readable_contacts(principal).where(
+        Contact.id == contact_id, Contact.client_id == client_id
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def organization(session: AsyncSession, principal: Principal) -> Organization:
+    """The caller's organization: warmth and cadence settings."""
+    found = await session.get(Organization, principal.organization_id)
+    if found is None:  # the principal was authenticated against it moments ago
+        raise LookupError("the caller's organization is gone")
+    return found
+
+
+async def find_duplicate(
+    session: AsyncSession,
+    client_id: uuid.UUID,
+    *,
+    email_normalized: str | None,
+    linkedin_normalized: str | None,
+    excluding: uuid.UUID | None = None,
+) -> tuple[uuid.UUID, str] | None:
+    """(id, "email" | "linkedin_url") of a contact of this client with the same normalised
+    email or LinkedIn profile, if any."""
+    matches: list[ColumnElement[bool]] = []
+    if email_normalized is not None:
+        matches.append(Contact.email_normalized == email_normalized)
+    if linkedin_normalized is not None:
+        matches.append(Contact.linkedin_normalized == linkedin_normalized)
+    if not matches:
+        return None
+    statement = (
+        select(Contact.id, Contact.email_normalized)
+        .where(Contact.client_id == client_id, or_(*matches))
+        .order_by(Contact.created_at)
+        .limit(1)
+    )
+    if excluding is not None:
+        statement = statement.where(Contact.id != excluding)
+    row = (await session.execute(statement)).first()
+    if row is None:
+        return None
+    same_email = email_normalized is not None and row.email_normalized == email_normalized
+    return row.id, "email" if same_email else "linkedin_url"
+
+
+def has_tag(dialect: str, tag: str) -> ColumnElement[bool]:
+    """`tags` (a JSON list) contains `tag`."""
+    if dialect == "postgresql":
+        return type_coerce(Contact.tags, JSONB).contains([tag])
+    values = func.json_each(Contact.tags).table_valued("value")
+    return select(literal(1)).select_from(values).where(values.c.value == tag).exists()
+
+
+def _descendants(client_id: uuid.UUID, contact_id: uuid.UUID) -> CTE:
+    """Ids of every contact below `contact_id` (exclusive). UNION, not UNION ALL, so even
+    a corrupt cycle ends the recursion."""
+    below = (
+        select(Contact.id)
+        .where(Contact.client_id == client_id, Contact.referred_by_id == contact_id)
+        .cte("descendants", recursive=True)
+    )
+    child = aliased(Contact, name="child")
+    return below.union(
+        select(child.id).where(child.client_id == client_id, child.referred_by_id == below.c.id)
+    )
+
+
+async def subtree_summary(
+    session: AsyncSession, contact: Contact, candidate_id: uuid.UUID
+) -> tuple[bool, int]:
+    """(is `candidate_id` below `contact`, the deepest `depth` below it or its own)."""
+    below = _descendants(contact.client_id, contact.id)
+    row = (
+        await session.execute(
+            select(
+                func.max(Contact.depth),
+                func.coalesce(func.sum(case((Contact.id == candidate_id, 1), else_=0)), 0),
+            ).where(Contact.id.in_(select(below.c.id)))
+        )
+    ).one()
+    deepest, hits = row
+    return bool(hits), max(int(deepest) if deepest is not None else 0, contact.depth)
+
+
+async def shift_descendants_depth(
+    session: AsyncSession, contact: Contact, delta: int, *, now: datetime
+) -> None:
+    """Add `delta` to the depth of every contact below `contact`, in one statement.
+
+    Their version moves too: the depth is part of what their ETag covers."""
+    if delta == 0:
+        return
+    below = _descendants(contact.client_id, contact.id)
+    await session.execute(
+        update(Contact)
+        .where(Contact.id.in_(select(below.c.id)))
+        .values(depth=Contact.depth + delta, version=Contact.version + 1, updated_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+async def move_children(session: AsyncSession, contact: Contact, *, now: datetime) -> int:
+    """Re-attach `contact`'s children to its parent (or make them roots); how many moved."""
+    result = await session.execute(
+        update(Contact)
+        .where(Contact.client_id == contact.client_id, Contact.referred_by_id == contact.id)
+        .values(
+            referred_by_id=contact.referred_by_id,
+            version=Contact.version + 1,
+            updated_at=now,
+        )
+        .returning(Contact.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    return len(result.all())
+
+
+async def tree_rows(
+    session: AsyncSession, principal: Principal, client_id: uuid.UUID
+) -> Sequence[Any]:
+    """The one read the tree is built from: the client's contacts, children in name order."""
+    statement = (
+        select(
+            Contact.id,
+            Contact.referred_by_id,
+            Contact.full_name,
+            Contact.company_name,
+            Contact.title,
+            Contact.depth,
+            Contact.last_contacted_at,
+        )
+        .where(readable_condition(principal), Contact.client_id == client_id)
+        .order_by(func.lower(Contact.full_name), Contact.id)
+    )
+    return (await session.execute(statement)).all()
+
+
+async def ancestry(session: AsyncSession, contact: Contact) -> Sequence[Any]:
+    """`contact` and everyone above it (unordered), from one recursive query."""
+    up = (
+        select(Contact.id, Contact.referred_by_id)
+        .where(Contact.id == contact.id, Contact.client_id == contact.client_id)
+        .cte("ancestors", recursive=True)
+    )
+    parent = aliased(Contact, name="parent")
+    up = up.union(
+        select(parent.id, parent.referred_by_id).where(
+            parent.client_id == contact.client_id, parent.id == up.c.referred_by_id
+        )
+    )
+    rows = await session.execute(
+        select(
+            Contact.id,
+            Contact.referred_by_id,
+            Contact.full_name,
+            Contact.company_name,
+            Contact.title,
+            Contact.depth,
+        ).where(Contact.id.in_(select(up.c.id)))
+    )
+    return rows.all()

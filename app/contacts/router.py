@@ -1,0 +1,198 @@
+import uuid
+from typing import Annotated
+
+from fastapi import Query, Response, status
+
+from app.contacts import service
+from app.contacts.dependencies import ContactReader, ContactWriter
+from app.contacts.schemas import (
+    ContactChain,
+    ContactCreate,
+    ContactDeleted,
+    ContactRead,
+    ContactTree,
+    ContactUpdate,
+    contact_columns,
+)
+from app.core.errors import problem_responses
+from app.core.etags import IfMatchHeader, check_if_match, set_etag
+from app.core.idempotency import IdempotencyKeyHeader
+from app.core.pagination import Page, PageParamsDep
+from app.core.routing import api_router
+from app.db.session import SessionDep
+from app.models.enums import ContactSource, Relationship, Warmth
+
+router = api_router(tags=["contacts"], responses=problem_responses(401, 403, 422))
+
+
+def _read(view: service.ContactView) -> ContactRead:
+    return ContactRead(**contact_columns(view.contact), warmth=view.warmth)
+
+
+@router.get(
+    "/clients/{client_id}/contacts",
+    operation_id="contacts_list",
+    summary="List a client's contacts",
+    responses=problem_responses(404),
+)
+async def list_contacts(
+    client_id: uuid.UUID,
+    session: SessionDep,
+    principal: ContactReader,
+    page: PageParamsDep,
+    warmth: Warmth | None = None,
+    relationship: Relationship | None = None,
+    source: ContactSource | None = None,
+    tag: Annotated[str | None, Query(max_length=50, description="Carries this tag.")] = None,
+    company: Annotated[
+        str | None, Query(max_length=200, description="Company name contains (any case).")
+    ] = None,
+    root: Annotated[
+        bool | None, Query(description="true: only roots; false: only referred contacts.")
+    ] = None,
+    parent_id: Annotated[
+        uuid.UUID | None, Query(description="Only contacts introduced by this one.")
+    ] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Name, company or title contains.")
+    ] = None,
+    due: Annotated[
+        bool | None,
+        Query(
+            description="true: keep-in-touch is due now (most overdue first unless `sort` "
+            "is given); false: not due."
+        ),
+    ] = None,
+    sort: service.ContactSort | None = None,
+) -> Page[ContactRead]:
+    client = await service.client_for(session, principal, client_id)
+    views, next_cursor = await service.list_contacts(
+        session,
+        principal,
+        client,
+        params=page,
+        filters=service.ContactFilters(
+            warmth=warmth,
+            relationship=relationship,
+            source=source,
+            tag=tag,
+            company=company,
+            root=root,
+            parent_id=parent_id,
+            search=q,
+            due=due,
+        ),
+        sort=sort,
+    )
+    return Page(data=[_read(v) for v in views], next_cursor=next_cursor)
+
+
+@router.post(
+    "/clients/{client_id}/contacts",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="contacts_create",
+    summary="Add a contact to a client's network",
+    responses=problem_responses(404, 409),
+)
+async def create_contact(
+    client_id: uuid.UUID,
+    body: ContactCreate,
+    session: SessionDep,
+    principal: ContactWriter,
+    response: Response,
+    _idempotency_key: IdempotencyKeyHeader = None,
+) -> ContactRead:
+    client = await service.client_for(session, principal, client_id)
+    contact = await service.create(session, principal, client, body.model_dump())
+    set_etag(response, contact.version)
+    response.headers["Location"] = f"/api/v1/contacts/{contact.id}"
+    return _read(await service.view(session, principal, contact))
+
+
+@router.get(
+    "/contacts/{contact_id}",
+    operation_id="contacts_get",
+    summary="Get a contact",
+    responses=problem_responses(404),
+)
+async def get_contact(
+    contact_id: uuid.UUID, session: SessionDep, principal: ContactReader, response: Response
+) -> ContactRead:
+    contact = await service.get(session, principal, contact_id)
+    set_etag(response, contact.version)
+    return _read(await service.view(session, principal, contact))
+
+
+@router.patch(
+    "/contacts/{contact_id}",
+    operation_id="contacts_update",
+    summary="Update a contact (partial); `referred_by_id` moves it with its branch",
+    responses=problem_responses(404, 409, 412),
+)
+async def update_contact(
+    contact_id: uuid.UUID,
+    body: ContactUpdate,
+    session: SessionDep,
+    principal: ContactWriter,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> ContactRead:
+    contact = await service.get(session, principal, contact_id)
+    check_if_match(if_match, contact.version)
+    contact = await service.update(session, principal, contact, body.model_dump(exclude_unset=True))
+    set_etag(response, contact.version)
+    return _read(await service.view(session, principal, contact))
+
+
+@router.delete(
+    "/contacts/{contact_id}",
+    operation_id="contacts_delete",
+    summary="Delete a contact; the people it introduced move up to its referrer",
+    responses=problem_responses(404),
+)
+async def delete_contact(
+    contact_id: uuid.UUID, session: SessionDep, principal: ContactWriter
+) -> ContactDeleted:
+    contact = await service.get(session, principal, contact_id)
+    moved = await service.delete(session, principal, contact)
+    return ContactDeleted(id=contact_id, moved_children=moved)
+
+
+@router.get(
+    "/clients/{client_id}/contact-tree",
+    operation_id="contacts_tree",
+    summary="A client's contact tree, with each root branch's yield",
+    description="The whole forest of who introduced whom (or the subtree under `root_id`). "
+    "Children are listed by name. `branch_yields` has one entry per root, in the same "
+    "order, counted over the whole branch even where `max_depth` cuts the nodes; "
+    "`met_in_interview` is always 0 until interviews exist.",
+    responses=problem_responses(404),
+)
+async def get_contact_tree(
+    client_id: uuid.UUID,
+    session: SessionDep,
+    principal: ContactReader,
+    root_id: Annotated[
+        uuid.UUID | None, Query(description="Only the subtree under this contact.")
+    ] = None,
+    max_depth: Annotated[
+        int | None,
+        Query(ge=0, le=50, description="Levels to include below the returned roots (0: roots)."),
+    ] = None,
+) -> ContactTree:
+    client = await service.client_for(session, principal, client_id)
+    built = await service.forest(session, principal, client, root_id=root_id, max_depth=max_depth)
+    return ContactTree(client_id=client.id, roots=built.roots, branch_yields=built.branch_yields)
+
+
+@router.get(
+    "/contacts/{contact_id}/chain",
+    operation_id="contacts_chain",
+    summary="The trail of introductions from a root to this contact",
+    responses=problem_responses(404),
+)
+async def get_contact_chain(
+    contact_id: uuid.UUID, session: SessionDep, principal: ContactReader
+) -> ContactChain:
+    contact = await service.get(session, principal, contact_id)
+    return ContactChain(contact_id=contact.id, contacts=await service.chain(session, contact))

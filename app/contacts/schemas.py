@@ -1,0 +1,202 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from app.auth.schemas import InputModel
+from app.models.enums import ContactSource, Relationship, RoleAtCompany, Warmth
+
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Tags = Annotated[list[Tag], Field(max_length=50, examples=[["fintech", "ex-colleague"]])]
+Strength = Annotated[int, Field(ge=1, le=5, description="How strong the tie is, 1 (weak) to 5.")]
+KeepInTouchDays = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=3650,
+        description="Keep-in-touch cadence in days; without it the organization's default "
+        "for the contact's relationship applies.",
+    ),
+]
+ReferredById = Annotated[
+    uuid.UUID | None,
+    Field(
+        description="The contact who introduced this one (same client); null makes it a root.",
+    ),
+]
+
+
+def _unique_tags(tags: list[str] | None) -> list[str] | None:
+    return None if tags is None else list(dict.fromkeys(tags))
+
+
+class ContactCreate(InputModel):
+    full_name: str = Field(min_length=1, max_length=200, examples=["Ada Referral"])
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=50, examples=["+49 30 1234567"])
+    linkedin_url: str | None = Field(
+        default=None, max_length=500, examples=["https://www.linkedin.com/in/ada-referral"]
+    )
+    company_name: str | None = Field(default=None, max_length=200, examples=["Acme GmbH"])
+    title: str | None = Field(default=None, max_length=200, examples=["Head of Data"])
+    relationship: Relationship = Relationship.other
+    source: ContactSource | None = Field(
+        default=None,
+        description="How the client found this contact; defaults to `referral` when "
+        "`referred_by_id` is set, else `personal_network`.",
+    )
+    role_at_company: RoleAtCompany | None = None
+    strength: Strength | None = None
+    tags: Tags = Field(default_factory=list)
+    notes: str | None = Field(default=None, max_length=20_000)
+    next_follow_up_at: AwareDatetime | None = None
+    keep_in_touch_days: KeepInTouchDays | None = None
+    referred_by_id: ReferredById = None
+
+    _tags = field_validator("tags")(_unique_tags)
+
+
+# Columns that cannot be cleared: sending null for them is a 422, not a 500.
+_NOT_NULLABLE = ("full_name", "relationship", "source", "tags")
+
+
+class ContactUpdate(InputModel):
+    """Partial update: only the fields sent change. `referred_by_id` re-parents the
+    contact (with its whole branch); null makes it a root."""
+
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=50)
+    linkedin_url: str | None = Field(default=None, max_length=500)
+    company_name: str | None = Field(default=None, max_length=200)
+    title: str | None = Field(default=None, max_length=200)
+    relationship: Relationship | None = None
+    source: ContactSource | None = None
+    role_at_company: RoleAtCompany | None = None
+    strength: Strength | None = None
+    tags: Tags | None = None
+    notes: str | None = Field(default=None, max_length=20_000)
+    next_follow_up_at: AwareDatetime | None = None
+    keep_in_touch_days: KeepInTouchDays | None = None
+    referred_by_id: ReferredById = None
+
+    _tags = field_validator("tags")(_unique_tags)
+
+    @model_validator(mode="after")
+    def _required_fields_are_not_cleared(self) -> "ContactUpdate":
+        cleared = [
+            n for n in _NOT_NULLABLE if n in self.model_fields_set and getattr(self, n) is None
+        ]
+        if cleared:
+            raise ValueError(f"{', '.join(cleared)} cannot be null")
+        return self
+
+
+class ContactRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    client_id: uuid.UUID
+    referred_by_id: uuid.UUID | None = Field(description="Parent in the tree; null for roots.")
+    full_name: str
+    email: str | None
+    phone: str | None
+    linkedin_url: str | None
+    company_name: str | None
+    title: str | None
+    relationship: Relationship
+    source: ContactSource
+    role_at_company: RoleAtCompany | None
+    strength: int | None
+    tags: list[str]
+    notes: str | None
+    next_follow_up_at: datetime | None
+    keep_in_touch_days: int | None
+    depth: int = Field(description="Introductions between the client and this contact; 0: a root.")
+    last_contacted_at: datetime | None = Field(
+        description="The latest interaction that is not a note."
+    )
+    warmth: Warmth = Field(
+        description="`never`, `warm` (within half the organization's `cold_after_days`), "
+        "`cooling` (within it) or `cold`."
+    )
+    next_touch_due_at: datetime | None = Field(
+        description="When the keep-in-touch cadence asks for the next touch; null without one."
+    )
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContactDeleted(BaseModel):
+    id: uuid.UUID
+    moved_children: int = Field(
+        description="Contacts this one had introduced; they now hang under its parent "
+        "(or became roots)."
+    )
+
+
+class ContactTreeNode(BaseModel):
+    id: uuid.UUID
+    full_name: str
+    company_name: str | None
+    title: str | None
+    depth: int = Field(description="Depth in the client's whole tree (0: a root).")
+    warmth: Warmth
+    last_contacted_at: datetime | None
+    descendant_count: int = Field(
+        description="All contacts below this one, including any cut off by `max_depth`."
+    )
+    children: list["ContactTreeNode"] = Field(
+        description="Contacts this one introduced, by name; empty below `max_depth`."
+    )
+
+
+class BranchYield(BaseModel):
+    """What one root's branch has produced."""
+
+    root_id: uuid.UUID
+    descendants: int = Field(description="Contacts reached through this root.")
+    deepest_depth: int = Field(description="The largest `depth` in the branch.")
+    met_in_interview: int = Field(
+        description="Contacts in the branch met in an interview. Always 0 until interviews "
+        "exist in the API."
+    )
+
+
+class ContactTree(BaseModel):
+    """The client's contact forest (or one subtree with `root_id`). Yields are computed
+    over whole branches, whatever `max_depth` cuts from `roots`."""
+
+    client_id: uuid.UUID
+    roots: list[ContactTreeNode]
+    branch_yields: list[BranchYield] = Field(description="One per entry of `roots`, same order.")
+
+
+class ChainLink(BaseModel):
+    id: uuid.UUID
+    full_name: str
+    company_name: str | None
+    title: str | None
+    depth: int
+
+
+class ContactChain(BaseModel):
+    contact_id: uuid.UUID
+    contacts: list[ChainLink] = Field(
+        description="Root first, this contact last: the A → B → C → D trail of introductions."
+    )
+
+
+def contact_columns(contact: Any) -> dict[str, Any]:
+    """The stored fields ContactRead shows (everything but the derived `warmth`)."""
+    return {name: getattr(contact, name) for name in ContactRead.model_fields if name != "warmth"}

@@ -1,0 +1,394 @@
+"""Contacts and their referral tree: who introduced whom, kept consistent on every change."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, func, literal, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
+
+from app.auth.principal import Principal
+from app.clients import service as clients_service
+from app.contacts import repository
+from app.contacts.cadence import refresh_next_touch_due
+from app.contacts.normalise import normalise_email, normalise_linkedin
+from app.contacts.schemas import ChainLink
+from app.contacts.tree import Forest, build_forest, chain_to
+from app.contacts.warmth import warmth_bounds, warmth_of
+from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.pagination import PageParams, SortKey, decode_cursor, paginate
+from app.core.time import utc_now
+from app.db.base import UTCDateTime
+from app.models import Client, Contact
+from app.models.enums import ContactSource, Relationship, Warmth
+
+# Referral chains longer than this are refused: no real trail of introductions gets
+# near it, and it bounds the nesting of the tree response.
+MAX_DEPTH = 50
+
+ContactSort = Literal[
+    "name",
+    "-name",
+    "last_contacted_at",
+    "-last_contacted_at",
+    "created_at",
+    "-created_at",
+    "next_touch_due_at",
+]
+
+# Stand-ins for NULL in sort keys, so keyset pagination compares real values.
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+_FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _sort_key(sort: ContactSort) -> SortKey:
+    never = literal(_NEVER, UTCDateTime())
+    far_future = literal(_FAR_FUTURE, UTCDateTime())
+    descending = sort.startswith("-")
+    columns: dict[str, ColumnElement[Any] | QueryableAttribute[Any]] = {
+        "name": func.lower(Contact.full_name),
+        "last_contacted_at": func.coalesce(Contact.last_contacted_at, never),
+        "created_at": Contact.created_at,
+        "next_touch_due_at": func.coalesce(Contact.next_touch_due_at, far_future),
+    }
+    return SortKey((columns[sort.removeprefix("-")], Contact.id), descending=descending)
+
+
+def _check_cursor(params: PageParams, sort: ContactSort) -> None:
+    """A cursor made under another sort (or forged) is a 422, never a database error."""
+    if params.cursor is None:
+        return
+    first, last = decode_cursor(params.cursor, 2)
+    if sort.removeprefix("-") == "name":
+        fits = isinstance(first, str)
+    else:
+        fits = isinstance(first, datetime) and first.tzinfo is not None
+    if not (fits and isinstance(last, uuid.UUID)):
+        raise Unprocessable(
+            "The cursor is not valid for this list; was it made with another `sort`?",
+            parameter="cursor",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ContactView:
+    contact: Contact
+    warmth: Warmth
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFilters:
+    warmth: Warmth | None = None
+    relationship: Relationship | None = None
+    source: ContactSource | None = None
+    tag: str | None = None
+    company: str | None = None
+    root: bool | None = None
+    parent_id: uuid.UUID | None = None
+    search: str | None = None
+    due: bool | None = None
+
+
+async def get(session: AsyncSession, principal: Principal, contact_id: uuid.UUID) -> Contact:
+    """The contact if the caller may see its client; otherwise 404, as if it did not exist."""
+    contact = await repository.get_readable_contact(session, principal, contact_id)
+    if contact is None:
+        raise NotFound("No contact with this id.")
+    return contact
+
+
+async def views(
+    session: AsyncSession, principal: Principal, contacts: list[Contact]
+) -> list[ContactView]:
+    """Contacts with their warmth, by the organization's `cold_after_days` as of now."""
+    organization = await repository.organization(session, principal)
+    now = utc_now()
+    return [
+        ContactView(
+            contact,
+            warmth_of(
+                contact.last_contacted_at,
+                cold_after_days=organization.cold_after_days,
+                now=now,
+            ),
+        )
+        for contact in contacts
+    ]
+
+
+async def view(session: AsyncSession, principal: Principal, contact: Contact) -> ContactView:
+    return (await views(session, principal, [contact]))[0]
+
+
+def _warmth_condition(warmth: Warmth, cold_after_days: int, now: datetime) -> ColumnElement[bool]:
+    warm_since, cooling_since = warmth_bounds(cold_after_days, now)
+    last = Contact.last_contacted_at
+    return {
+        Warmth.never: last.is_(None),
+        Warmth.warm: last >= warm_since,
+        Warmth.cooling: (last < warm_since) & (last >= cooling_since),
+        Warmth.cold: last < cooling_since,
+    }[warmth]
+
+
+async def list_contacts(
+    session: AsyncSession,
+    principal: Principal,
+    client: Client,
+    *,
+    params: PageParams,
+    filters: ContactFilters,
+    sort: ContactSort | None,
+) -> tuple[list[ContactView], str | None]:
+    """One page of the client's contacts. With `due=true` and no explicit sort, the most
+    overdue keep-in-touch come first."""
+    organization = await repository.organization(session, principal)
+    now = utc_now()
+    statement = repository.readable_contacts(principal).where(Contact.client_id == client.id)
+    if filters.warmth is not None:
+        statement = statement.where(
+            _warmth_condition(filters.warmth, organization.cold_after_days, now)
+        )
+    if filters.relationship is not None:
+        statement = statement.where(Contact.relationship == filters.relationship)
+    if filters.source is not None:
+        statement = statement.where(Contact.source == filters.source)
+    if filters.tag is not None:
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        statement = statement.where(repository.has_tag(dialect, filters.tag))
+    if filters.company:
+        statement = statement.where(
+            Contact.company_name.icontains(filters.company, autoescape=True)
+        )
+    if filters.root is not None:
+        statement = statement.where(
+            Contact.referred_by_id.is_(None)
+            if filters.root
+            else Contact.referred_by_id.is_not(None)
+        )
+    if filters.parent_id is not None:
+        statement = statement.where(Contact.referred_by_id == filters.parent_id)
+    if filters.search:
+        statement = statement.where(
+            or_(
+                *(
+                    column.icontains(filters.search, autoescape=True)
+                    for column in (Contact.full_name, Contact.company_name, Contact.title)
+                )
+            )
+        )
+    if filters.due is not None:
+        statement = statement.where(
+            Contact.next_touch_due_at <= now
+            if filters.due
+            else or_(Contact.next_touch_due_at.is_(None), Contact.next_touch_due_at > now)
+        )
+    chosen: ContactSort = sort or ("next_touch_due_at" if filters.due else "created_at")
+    _check_cursor(params, chosen)
+    contacts, next_cursor = await paginate(
+        session, statement, sort=_sort_key(chosen), params=params
+    )
+    cold_after_days = organization.cold_after_days
+    return [
+        ContactView(c, warmth_of(c.last_contacted_at, cold_after_days=cold_after_days, now=now))
+        for c in contacts
+    ], next_cursor
+
+
+async def _referrer(
+    session: AsyncSession, principal: Principal, client_id: uuid.UUID, referred_by_id: uuid.UUID
+) -> Contact:
+    parent = await repository.get_client_contact(session, principal, client_id, referred_by_id)
+    if parent is None:
+        raise Unprocessable(
+            "`referred_by_id` must be a contact of the same client.",
+            errors=[
+                {
+                    "loc": ["body", "referred_by_id"],
+                    "msg": "not a contact of this client",
+                    "type": "referrer",
+                }
+            ],
+        )
+    if parent.depth + 1 > MAX_DEPTH:
+        raise Unprocessable(f"Referral chains are limited to {MAX_DEPTH} introductions.")
+    return parent
+
+
+async def _refuse_duplicate(
+    session: AsyncSession,
+    client_id: uuid.UUID,
+    *,
+    email_normalized: str | None,
+    linkedin_normalized: str | None,
+    excluding: uuid.UUID | None = None,
+) -> None:
+    duplicate = await repository.find_duplicate(
+        session,
+        client_id,
+        email_normalized=email_normalized,
+        linkedin_normalized=linkedin_normalized,
+        excluding=excluding,
+    )
+    if duplicate is not None:
+        existing_id, field = duplicate
+        label = "email" if field == "email" else "LinkedIn profile"
+        raise Conflict(
+            f"Contact {existing_id} already has this {label} for this client.",
+            existing_contact_id=str(existing_id),
+            field=field,
+        )
+
+
+async def create(
+    session: AsyncSession, principal: Principal, client: Client, fields: dict[str, Any]
+) -> Contact:
+    """Create a contact under `client`. Guarantees: the referrer is a contact of the same
+    client and `depth` follows from it; no other contact of the client has the same
+    normalised email or LinkedIn profile (409 naming it); the cadence is set."""
+    referred_by_id: uuid.UUID | None = fields.get("referred_by_id")
+    depth = 0
+    if referred_by_id is not None:
+        depth = (await _referrer(session, principal, client.id, referred_by_id)).depth + 1
+    if fields.get("source") is None:
+        fields["source"] = (
+            ContactSource.referral if referred_by_id is not None else ContactSource.personal_network
+        )
+    email_normalized = normalise_email(fields.get("email"))
+    linkedin_normalized = normalise_linkedin(fields.get("linkedin_url"))
+    await _refuse_duplicate(
+        session,
+        client.id,
+        email_normalized=email_normalized,
+        linkedin_normalized=linkedin_normalized,
+    )
+    now = utc_now()
+    contact = Contact(
+        organization_id=client.organization_id,
+        client_id=client.id,
+        email_normalized=email_normalized,
+        linkedin_normalized=linkedin_normalized,
+        depth=depth,
+        created_at=now,  # the cadence counts from it
+        **fields,
+    )
+    organization = await repository.organization(session, principal)
+    refresh_next_touch_due(contact, organization.keep_in_touch_defaults, now=now)
+    session.add(contact)
+    await session.flush()
+    return contact
+
+
+async def _reparent(
+    session: AsyncSession,
+    principal: Principal,
+    contact: Contact,
+    referred_by_id: uuid.UUID | None,
+) -> None:
+    """Move `contact` with its branch under `referred_by_id`; every depth below follows."""
+    if referred_by_id == contact.referred_by_id:
+        return
+    new_depth = 0
+    if referred_by_id is not None:
+        if referred_by_id == contact.id:
+            raise Unprocessable(
+                "A contact cannot refer itself.",
+                errors=[
+                    {
+                        "loc": ["body", "referred_by_id"],
+                        "msg": "a contact cannot refer itself",
+                        "type": "self_referral",
+                    }
+                ],
+            )
+        parent = await _referrer(session, principal, contact.client_id, referred_by_id)
+        below, deepest = await repository.subtree_summary(session, contact, parent.id)
+        if below:
+            raise Conflict(
+                "This would make the contact its own referrer's referrer: "
+                f"{parent.id} was introduced through {contact.id}.",
+                referred_by_id=str(parent.id),
+            )
+        new_depth = parent.depth + 1
+        if deepest - contact.depth + new_depth > MAX_DEPTH:
+            raise Unprocessable(f"Referral chains are limited to {MAX_DEPTH} introductions.")
+    await repository.shift_descendants_depth(
+        session, contact, new_depth - contact.depth, now=utc_now()
+    )
+    contact.referred_by_id = referred_by_id
+    contact.depth = new_depth
+
+
+async def update(
+    session: AsyncSession, principal: Principal, contact: Contact, changes: dict[str, Any]
+) -> Contact:
+    """Apply a partial update. Re-parenting refuses cycles (409) and keeps the depth of the
+    whole moved branch right; duplicates are refused as on create; the cadence follows."""
+    if "referred_by_id" in changes:
+        await _reparent(session, principal, contact, changes.pop("referred_by_id"))
+    if "email" in changes or "linkedin_url" in changes:
+        email_normalized = normalise_email(changes.get("email", contact.email))
+        linkedin_normalized = normalise_linkedin(changes.get("linkedin_url", contact.linkedin_url))
+        await _refuse_duplicate(
+            session,
+            contact.client_id,
+            email_normalized=email_normalized,
+            linkedin_normalized=linkedin_normalized,
+            excluding=contact.id,
+        )
+        contact.email_normalized = email_normalized
+        contact.linkedin_normalized = linkedin_normalized
+    for name, value in changes.items():
+        setattr(contact, name, value)
+    if "keep_in_touch_days" in changes or "relationship" in changes:
+        organization = await repository.organization(session, principal)
+        refresh_next_touch_due(contact, organization.keep_in_touch_defaults, now=utc_now())
+    await session.flush()
+    return contact
+
+
+async def delete(session: AsyncSession, principal: Principal, contact: Contact) -> int:
+    """Delete a contact, keeping its referrals: its children move up to its parent (or
+    become roots) and their branches' depths follow, in this same transaction. Returns how
+    many children moved."""
+    now = utc_now()
+    await repository.shift_descendants_depth(session, contact, -1, now=now)
+    moved = await repository.move_children(session, contact, now=now)
+    await session.delete(contact)
+    await session.flush()
+    return moved
+
+
+async def forest(
+    session: AsyncSession,
+    principal: Principal,
+    client: Client,
+    *,
+    root_id: uuid.UUID | None,
+    max_depth: int | None,
+) -> Forest:
+    """The client's contact forest from one read of its contacts, assembled in O(n)."""
+    organization = await repository.organization(session, principal)
+    rows = await repository.tree_rows(session, principal, client.id)
+    built = build_forest(
+        rows,
+        root_id=root_id,
+        max_depth=max_depth,
+        cold_after_days=organization.cold_after_days,
+        now=utc_now(),
+    )
+    if built is None:
+        raise NotFound("No contact with this `root_id` under this client.")
+    return built
+
+
+async def chain(session: AsyncSession, contact: Contact) -> list[ChainLink]:
+    """The trail of introductions from a root to `contact`, root first."""
+    return chain_to(await repository.ancestry(session, contact), contact.id)
+
+
+async def client_for(session: AsyncSession, principal: Principal, client_id: uuid.UUID) -> Client:
+    """The client whose contacts are asked for; 404 when the caller may not see it."""
+    return await clients_service.get(session, principal, client_id)

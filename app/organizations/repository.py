@@ -1,0 +1,80 @@
+"""Members, invitations and API keys of the caller's organization.
+
+Every statement here is scoped to the bound organization by the tenancy hook
+(and RLS); what it does not return does not exist for the caller.
+"""
+
+import uuid
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager
+
+from app.core.security import secret_matches
+from app.db.tenancy import bind_organization, bind_rls_lookup, unscoped
+from app.models import ApiKey, Invitation, Membership, User
+from app.models.enums import Role
+
+
+def members() -> Select[Membership]:
+    """Memberships with their user loaded (`membership.user`)."""
+    return select(Membership).join(Membership.user).options(contains_eager(Membership.user))
+
+
+async def get_member(session: AsyncSession, user_id: uuid.UUID) -> Membership | None:
+    statement = members().where(Membership.user_id == user_id)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def member_by_email(session: AsyncSession, email: str) -> Membership | None:
+    statement = (
+        select(Membership).join(User, User.id == Membership.user_id).where(User.email == email)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def lock_owner_count(session: AsyncSession) -> int:
+    """The number of owners, with their rows locked on PostgreSQL.
+
+    The lock makes two concurrent demotions of the last two owners run one
+    after the other, so the second sees one owner left and is refused.
+    """
+    owner_ids = (
+        (
+            await session.execute(
+                select(Membership.id).where(Membership.role == Role.owner).with_for_update()
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return len(owner_ids)
+
+
+def api_keys() -> Select[ApiKey]:
+    return select(ApiKey)
+
+
+async def get_api_key(session: AsyncSession, key_id: uuid.UUID) -> ApiKey | None:
+    return (await session.execute(api_keys().where(ApiKey.id == key_id))).scalar_one_or_none()
+
+
+async def find_invitation(
+    session: AsyncSession, invitation_id: uuid.UUID, secret: str
+) -> Invitation | None:
+    """The invitation whose id and secret match, found before the organization is known.
+
+    RLS shows just this one row (`app.lookup_id`); the ORM hook is skipped
+    because no organization is bound yet. On a match the session is bound to
+    the invitation's organization.
+    """
+    await bind_rls_lookup(session, "app.lookup_id", invitation_id)
+    invitation = (
+        await session.execute(
+            select(Invitation).where(Invitation.id == invitation_id).execution_options(**unscoped())
+        )
+    ).scalar_one_or_none()
+    if invitation is None or not secret_matches(secret, invitation.token_hash):
+        return None
+    await bind_organization(session, invitation.organization_id)
+    return invitation

@@ -1,0 +1,312 @@
+"""The organization's settings, its members, invitations and API keys."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.auth import service as auth_service
+from app.auth.dependencies import API_KEY_PREFIX
+from app.auth.principal import Principal
+from app.clients import repository as clients_repository
+from app.core.config import Settings
+from app.core.errors import (
+    AppError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    Unauthorized,
+    Unprocessable,
+)
+from app.core.pagination import PageParams, SortKey, paginate
+from app.core.security import hash_password, hash_secret, new_secret, verify_password
+from app.core.time import utc_now
+from app.models import ApiKey, ClientCoach, Invitation, Membership, Organization, RefreshToken, User
+from app.models.enums import ADMIN_ROLES, Role, Scope
+from app.organizations import repository
+
+# The visible start of an API key: `ck_` and the first hex digits of its id.
+API_KEY_PREFIX_LENGTH = 12
+
+
+class Gone(AppError):
+    status, slug, title = 410, "gone", "Gone"
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    membership: Membership
+    user: User
+
+
+# Organization
+
+
+async def get_organization(session: AsyncSession, principal: Principal) -> Organization:
+    return await session.get_one(Organization, principal.organization_id)
+
+
+async def update_organization(
+    session: AsyncSession, organization: Organization, changes: dict[str, Any]
+) -> Organization:
+    """Apply a partial update; a concurrent write in between answers 412, never a lost update."""
+    for name, value in changes.items():
+        if name == "keep_in_touch_defaults":
+            value = {str(relationship): days for relationship, days in value.items()}
+        setattr(organization, name, value)
+    try:
+        await session.flush()
+    except StaleDataError as exc:
+        raise PreconditionFailed(
+            "The organization changed while you were saving; fetch it again and retry."
+        ) from exc
+    return organization
+
+
+# Members
+
+
+async def list_members(
+    session: AsyncSession, *, params: PageParams
+) -> tuple[list[MemberView], str | None]:
+    rows, next_cursor = await paginate(
+        session,
+        repository.members(),
+        sort=SortKey((Membership.created_at, Membership.id)),
+        params=params,
+    )
+    return [MemberView(membership, membership.user) for membership in rows], next_cursor
+
+
+async def _get_member(session: AsyncSession, user_id: uuid.UUID) -> MemberView:
+    membership = await repository.get_member(session, user_id)
+    if membership is None:
+        raise NotFound("No member with this user id.")
+    return MemberView(membership, membership.user)
+
+
+def _require_owner_for_owner_role(principal: Principal, *roles: Role) -> None:
+    if Role.owner in roles and principal.role is not Role.owner:
+        raise Forbidden("Only an owner may grant, remove or change the owner role.")
+
+
+async def _refuse_losing_last_owner(session: AsyncSession) -> None:
+    if await repository.lock_owner_count(session) <= 1:
+        raise Conflict("The organization's last owner cannot be removed or demoted.")
+
+
+async def _readable_client_id(
+    session: AsyncSession, principal: Principal, client_id: uuid.UUID
+) -> uuid.UUID:
+    client = await clients_repository.get_readable(session, principal, client_id)
+    if client is None:
+        raise Unprocessable("No client with this id that you may see.", field="client_id")
+    return client.id
+
+
+async def change_member_role(
+    session: AsyncSession,
+    principal: Principal,
+    user_id: uuid.UUID,
+    *,
+    role: Role,
+    client_id: uuid.UUID | None,
+) -> MemberView:
+    """Give a member another role.
+
+    Only owners touch the owner role; the last owner stays an owner (409); a
+    client login is linked to a client record of this organization, and stops
+    coaching anyone.
+    """
+    member = await _get_member(session, user_id)
+    current = Role(member.membership.role)
+    _require_owner_for_owner_role(principal, current, role)
+    if role is Role.client:
+        assert client_id is not None
+        client_id = await _readable_client_id(session, principal, client_id)
+    if current is Role.owner and role is not Role.owner:
+        await _refuse_losing_last_owner(session)
+    member.membership.role = role
+    member.membership.client_id = client_id if role is Role.client else None
+    if role is Role.client:
+        await session.execute(delete(ClientCoach).where(ClientCoach.coach_id == user_id))
+    await session.flush()
+    return member
+
+
+async def remove_member(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> None:
+    """Remove a member from the organization.
+
+    Their access tokens stop working at once (authentication checks the
+    membership), their refresh tokens here are revoked and their coach
+    assignments here deleted. Admins cannot remove owners (403); the last
+    owner cannot be removed (409).
+    """
+    member = await _get_member(session, user_id)
+    if member.membership.role == Role.owner:
+        _require_owner_for_owner_role(principal, Role.owner)
+        await _refuse_losing_last_owner(session)
+    await session.execute(delete(ClientCoach).where(ClientCoach.coach_id == user_id))
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utc_now())
+    )
+    await session.delete(member.membership)
+    await session.flush()
+
+
+# Invitations
+
+
+async def create_invitation(
+    session: AsyncSession,
+    principal: Principal,
+    settings: Settings,
+    *,
+    email: str,
+    role: Role,
+    client_id: uuid.UUID | None,
+) -> tuple[Invitation, str]:
+    """Invite someone by email; returns the invitation and its token (never stored in clear).
+
+    Owners and admins invite any role (owners only the owner role); a coach
+    invites only clients they coach.
+    """
+    if principal.role not in ADMIN_ROLES and role is not Role.client:
+        raise Forbidden("A coach may invite only clients they coach.")
+    _require_owner_for_owner_role(principal, role)
+    if client_id is not None:
+        client_id = await _readable_client_id(session, principal, client_id)
+    email = auth_service.normalise_email(email)
+    if await repository.member_by_email(session, email) is not None:
+        raise Conflict("Someone with this email is already a member.")
+    secret = new_secret()
+    invitation = Invitation(
+        id=uuid.uuid4(),
+        organization_id=principal.organization_id,
+        email=email,
+        role=role,
+        client_id=client_id,
+        token_hash=hash_secret(secret),
+        expires_at=utc_now() + timedelta(days=settings.invitation_days),
+        invited_by_id=principal.user_id,
+    )
+    session.add(invitation)
+    await session.flush()
+    return invitation, f"{invitation.id.hex}.{secret}"
+
+
+async def accept_invitation(
+    session: AsyncSession, settings: Settings, *, token: str, full_name: str, password: str
+) -> auth_service.IssuedTokens:
+    """Join the invitation's organization and sign in.
+
+    A new email gets an account with this name and password; an existing
+    account must give its own password (401). Each invitation works once and
+    until it expires (410); an unknown token answers 404.
+    """
+    invitation_id_hex, _, secret = token.partition(".")
+    try:
+        invitation_id = uuid.UUID(hex=invitation_id_hex)
+    except ValueError:
+        invitation_id = None
+    invitation = (
+        await repository.find_invitation(session, invitation_id, secret)
+        if invitation_id is not None and secret
+        else None
+    )
+    if invitation is None:
+        raise NotFound("No invitation with this token.")
+    now = utc_now()
+    if invitation.accepted_at is not None:
+        raise Gone("This invitation was already used.")
+    if invitation.expires_at <= now:
+        raise Gone("This invitation has expired; ask for a new one.")
+
+    user = await auth_service.find_user_by_email(session, invitation.email)
+    if user is None:
+        user = User(
+            email=invitation.email, full_name=full_name, password_hash=hash_password(password)
+        )
+        session.add(user)
+        await session.flush()
+    elif not verify_password(password, user.password_hash):
+        raise Unauthorized("An account with this email exists; give its password to join.")
+    elif await repository.get_member(session, user.id) is not None:
+        raise Conflict("You are already a member of this organization.")
+
+    # Claimed with a conditional update, so two concurrent accepts cannot both win.
+    claimed = await session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
+        .values(accepted_at=now)
+    )
+    if getattr(claimed, "rowcount", 0) != 1:
+        raise Gone("This invitation was already used.")
+    role = Role(invitation.role)
+    session.add(
+        Membership(
+            organization_id=invitation.organization_id,
+            user_id=user.id,
+            role=role,
+            client_id=invitation.client_id,
+        )
+    )
+    await session.flush()
+    return await auth_service.issue_tokens(
+        session,
+        settings,
+        user_id=user.id,
+        organization_id=invitation.organization_id,
+        role=role,
+    )
+
+
+# API keys
+
+
+async def list_api_keys(
+    session: AsyncSession, *, params: PageParams
+) -> tuple[list[ApiKey], str | None]:
+    return await paginate(
+        session,
+        repository.api_keys(),
+        sort=SortKey((ApiKey.created_at, ApiKey.id)),
+        params=params,
+    )
+
+
+async def create_api_key(
+    session: AsyncSession, principal: Principal, *, name: str, scopes: list[Scope]
+) -> tuple[ApiKey, str]:
+    """Create a key; returns it with its full secret, which is stored only as a digest."""
+    key_id = uuid.uuid4()
+    secret = new_secret()
+    key = f"{API_KEY_PREFIX}{key_id.hex}_{secret}"
+    api_key = ApiKey(
+        id=key_id,
+        organization_id=principal.organization_id,
+        name=name,
+        prefix=key[:API_KEY_PREFIX_LENGTH],
+        secret_hash=hash_secret(secret),
+        scopes=[scope.value for scope in dict.fromkeys(scopes)],
+        created_by_id=principal.user_id,
+    )
+    session.add(api_key)
+    await session.flush()
+    return api_key, key
+
+
+async def delete_api_key(session: AsyncSession, key_id: uuid.UUID) -> None:
+    """Delete a key; requests with it are refused (401) from now on."""
+    api_key = await repository.get_api_key(session, key_id)
+    if api_key is None:
+        raise NotFound("No API key with this id.")
+    await session.delete(api_key)
+    await session.flush()

@@ -1,0 +1,82 @@
+"""`Idempotency-Key` makes a retried create safe."""
+
+import httpx
+
+from tests.factories.identity import Actor, signup
+
+
+async def _create(
+    http: httpx.AsyncClient, actor: Actor, key: str, name: str = "Idem Potent"
+) -> httpx.Response:
+    return await http.post(
+        "/api/v1/clients",
+        json={"full_name": name},
+        headers={**actor.headers, "Idempotency-Key": key},
+    )
+
+
+async def _count(http: httpx.AsyncClient, actor: Actor) -> int:
+    return len((await http.get("/api/v1/clients", headers=actor.headers)).json()["data"])
+
+
+async def test_retry_with_the_same_key_replays_the_first_response(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await signup(client)
+    first = await _create(client, owner, "create-grace-1")
+    retry = await _create(client, owner, "create-grace-1")
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json()
+    assert retry.headers["location"] == first.headers["location"]
+    assert retry.headers["etag"] == first.headers["etag"]
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert await _count(client, owner) == 1
+
+
+async def test_same_key_with_a_different_body_is_refused(client: httpx.AsyncClient) -> None:
+    owner = await signup(client)
+    assert (await _create(client, owner, "k-1", name="First")).status_code == 201
+    reused = await _create(client, owner, "k-1", name="Second")
+    assert reused.status_code == 422
+    assert reused.headers["content-type"] == "application/problem+json"
+    assert reused.json()["type"].endswith("idempotency-key-reused")
+    assert await _count(client, owner) == 1
+
+
+async def test_callers_with_the_same_key_do_not_collide(client: httpx.AsyncClient) -> None:
+    alice, bob = await signup(client), await signup(client)
+    mine = await _create(client, alice, "shared-key")
+    theirs = await _create(client, bob, "shared-key")
+    assert mine.status_code == theirs.status_code == 201
+    assert mine.json()["id"] != theirs.json()["id"]
+    assert "idempotent-replayed" not in theirs.headers
+    assert await _count(client, alice) == 1
+    assert await _count(client, bob) == 1
+
+
+async def test_different_keys_create_different_records(client: httpx.AsyncClient) -> None:
+    owner = await signup(client)
+    a = await _create(client, owner, "key-a")
+    b = await _create(client, owner, "key-b")
+    assert a.json()["id"] != b.json()["id"]
+    assert await _count(client, owner) == 2
+
+
+async def test_a_failed_create_is_replayed_as_the_same_failure(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await signup(client)
+    body = {"full_name": "X", "unknown": 1}
+    headers = {**owner.headers, "Idempotency-Key": "bad-1"}
+    first = await client.post("/api/v1/clients", json=body, headers=headers)
+    again = await client.post("/api/v1/clients", json=body, headers=headers)
+    assert first.status_code == again.status_code == 422
+    assert again.json() == first.json()
+
+
+async def test_overlong_key_is_refused(client: httpx.AsyncClient) -> None:
+    owner = await signup(client)
+    response = await _create(client, owner, "k" * 256)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert await _count(client, owner) == 0

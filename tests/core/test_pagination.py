@@ -1,0 +1,108 @@
+"""Cursor pagination walks every row exactly once."""
+
+import base64
+import json
+import uuid
+
+import httpx
+
+from tests.factories.clients import create_client
+from tests.factories.identity import signup
+
+
+async def test_pages_walk_every_client_once(client: httpx.AsyncClient) -> None:
+    owner = await signup(client)
+    created = [
+        (await create_client(client, owner, full_name=f"Seeker {i}"))["id"] for i in range(5)
+    ]
+
+    seen: list[str] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        params: dict[str, str | int] = {"limit": 2}
+        if cursor is not None:
+            params["cursor"] = cursor
+        page = await client.get("/api/v1/clients", params=params, headers=owner.headers)
+        assert page.status_code == 200, page.text
+        body = page.json()
+        assert len(body["data"]) <= 2
+        seen += [c["id"] for c in body["data"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+        assert pages < 10
+
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 5
+    assert seen == created  # default order: oldest first
+
+
+async def test_descending_and_name_sorts_also_walk_once(client: httpx.AsyncClient) -> None:
+    owner = await signup(client)
+    for name in ("bea", "Cal", "abe", "Dee", "abe"):
+        await create_client(client, owner, full_name=name)
+    for sort in ("-created_at", "full_name"):
+        seen: list[dict[str, str]] = []
+        cursor: str | None = None
+        while True:
+            params: dict[str, str | int] = {"limit": 2, "sort": sort}
+            if cursor:
+                params["cursor"] = cursor
+            body = (
+                await client.get("/api/v1/clients", params=params, headers=owner.headers)
+            ).json()
+            seen += body["data"]
+            cursor = body["next_cursor"]
+            if cursor is None:
+                break
+        assert len({c["id"] for c in seen}) == 5
+        if sort == "full_name":
+            assert [c["full_name"].lower() for c in seen] == ["abe", "abe", "bea", "cal", "dee"]
+
+
+async def test_exact_final_page_has_no_next_cursor(client: httpx.AsyncClient) -> None:
+    owner = await signup(client)
+    for _ in range(2):
+        await create_client(client, owner)
+    body = (await client.get("/api/v1/clients", params={"limit": 2}, headers=owner.headers)).json()
+    assert len(body["data"]) == 2
+    assert body["next_cursor"] is None
+
+
+def _cursor(values: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+async def test_invalid_cursor_is_a_422_problem(client: httpx.AsyncClient) -> None:
+    owner = await signup(client)
+    await create_client(client, owner)
+    forged = [
+        _cursor([1, 2]),
+        _cursor(["x", "y"]),
+        _cursor([{"dt": "not a date"}, {"uuid": "nope"}]),
+        _cursor([{"dt": "2020-01-01T00:00:00+00:00"}, "not-a-uuid"]),
+        _cursor([{"dt": "2020-01-01T00:00:00+00:00"}, {"uuid": "not-a-uuid"}]),
+        _cursor([{"dt": "9999-12-31T23:59:59-23:00"}, {"uuid": str(uuid.uuid4())}]),
+        _cursor([{"dt": "0001-01-01T00:00:00+23:00"}, {"uuid": str(uuid.uuid4())}]),
+        _cursor([None, None]),
+        _cursor([[], {}]),
+    ]
+    for cursor in ("not-a-cursor!", "W10", "eyJhIjoxfQ", "WyJ4Il0", *forged):
+        response = await client.get(
+            "/api/v1/clients", params={"cursor": cursor}, headers=owner.headers
+        )
+        assert response.status_code == 422, (cursor, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_limit_above_the_maximum_is_refused(client: httpx.AsyncClient) -> None:
+    owner = await signup(client)
+    for limit in (500, 0, -1):
+        response = await client.get(
+            "/api/v1/clients", params={"limit": limit}, headers=owner.headers
+        )
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["loc"] == ["query", "limit"]

@@ -1,0 +1,15 @@
+from typing import Any
+
+import httpx
+
+from tests.factories.identity import Actor
+
+
+async def create_endpoint(
+    http: httpx.AsyncClient, actor: Actor, url: str, **fields: Any
+) -> dict[str, Any]:
+    response = await http.post(
+        "/api/v1/webhook-endpoints", json={"url": url, **fields}, headers=actor.headers
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())

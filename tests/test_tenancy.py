@@ -1,0 +1,165 @@
+"""Tenancy fails closed: the ORM hook refuses unscoped queries, and on PostgreSQL
+Row-Level Security hides other organizations even when the filter is left out."""
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from app.db.session import create_sessionmaker
+from app.db.tenancy import TenancyError, bind_organization, unscoped
+from app.models import Client
+from tests.factories.clients import create_client
+from tests.factories.identity import Actor, signup
+
+
+async def _two_organizations(http: httpx.AsyncClient) -> tuple[Actor, set[str], Actor, set[str]]:
+    a, b = await signup(http, organization_name="A"), await signup(http, organization_name="B")
+    a_ids = {(await create_client(http, a))["id"] for _ in range(2)}
+    b_ids = {(await create_client(http, b))["id"] for _ in range(2)}
+    return a, a_ids, b, b_ids
+
+
+async def test_querying_a_tenant_table_without_an_organization_raises(db: AsyncSession) -> None:
+    with pytest.raises(TenancyError):
+        await db.execute(select(Client))
+    with pytest.raises(TenancyError):
+        await db.get(Client, uuid.uuid4())
+
+
+async def test_bound_session_sees_only_its_organizations_clients(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    a, a_ids, b, b_ids = await _two_organizations(client)
+    await bind_organization(db, a.organization_id)
+    seen = {str(c.id) for c in (await db.execute(select(Client))).scalars()}
+    # The owner session bypasses RLS on PostgreSQL: this is the ORM hook alone.
+    assert seen == a_ids
+    assert not seen & b_ids
+    assert all(c.organization_id == a.organization_id for c in (await db.scalars(select(Client))))
+
+    # Rebinding the same session re-scopes the same (cached) statement.
+    await bind_organization(db, b.organization_id)
+    assert {str(c.id) for c in await db.scalars(select(Client))} == b_ids
+
+
+async def _as_application(
+    engine: AsyncEngine, organization_id: uuid.UUID | None, statement: Any
+) -> set[str]:
+    """Run `statement` as the API's role, with app.organization_id set (or not)."""
+    async with engine.connect() as connection, connection.begin():
+        if organization_id is not None:
+            await connection.execute(
+                text("SELECT set_config('app.organization_id', :org, true)"),
+                {"org": str(organization_id)},
+            )
+        return {str(row[0]) for row in await connection.execute(statement)}
+
+
+async def test_row_level_security_hides_other_organizations_without_any_filter(
+    client: httpx.AsyncClient, app: Any, backend: str
+) -> None:
+    if backend != "postgres":
+        pytest.skip("Row-Level Security is PostgreSQL only")
+    engine: AsyncEngine = app.state.engine
+    async with engine.connect() as connection:
+        superuser, bypasses_rls, owns_clients = (
+            await connection.execute(
+                text(
+                    "SELECT rolsuper, rolbypassrls,"
+                    " (SELECT tableowner FROM pg_tables WHERE tablename = 'clients') = rolname"
+                    " FROM pg_roles WHERE rolname = current_user"
+                )
+            )
+        ).one()
+    assert not superuser
+    assert not bypasses_rls
+    assert not owns_clients
+
+    a, a_ids, b, b_ids = await _two_organizations(client)
+    raw = text("SELECT id FROM clients")
+
+    seen_by_a = await _as_application(engine, a.organization_id, raw)
+    assert seen_by_a == a_ids
+    assert await _as_application(engine, b.organization_id, raw) == b_ids
+    assert await _as_application(engine, None, raw) == set()
+
+    # Through the ORM with the tenancy hook switched off: RLS alone still holds.
+    async with create_sessionmaker(engine)() as session:
+        await session.execute(
+            text("SELECT set_config('app.organization_id', :org, true)"),
+            {"org": str(a.organization_id)},
+        )
+        orm_seen = {
+            str(i) for i in await session.scalars(select(Client.id).execution_options(**unscoped()))
+        }
+    assert orm_seen == a_ids
+
+    async with create_sessionmaker(engine)() as session:
+        unset = await session.scalars(select(Client.id).execution_options(**unscoped()))
+        assert list(unset) == []
+
+
+async def test_row_level_security_refuses_writing_into_another_organization(
+    client: httpx.AsyncClient, app: Any, backend: str
+) -> None:
+    if backend != "postgres":
+        pytest.skip("Row-Level Security is PostgreSQL only")
+    a, _, b, b_ids = await _two_organizations(client)
+    sessionmaker = create_sessionmaker(app.state.engine)
+
+    async with sessionmaker() as session:
+        await bind_organization(session, a.organization_id)
+        session.add(Client(organization_id=b.organization_id, full_name="Smuggled"))
+        with pytest.raises(DBAPIError, match="row-level security"):
+            await session.flush()
+
+    async with sessionmaker() as session:
+        await bind_organization(session, a.organization_id)
+        with pytest.raises(DBAPIError, match="row-level security"):
+            await session.execute(
+                text("UPDATE clients SET organization_id = :b WHERE organization_id = :a"),
+                {"a": str(a.organization_id), "b": str(b.organization_id)},
+            )
+
+    async with sessionmaker() as session:
+        await bind_organization(session, b.organization_id)
+        names = {c.full_name for c in await session.scalars(select(Client))}
+        ids = {str(c.id) for c in await session.scalars(select(Client))}
+    assert "Smuggled" not in names
+    assert ids == b_ids
+
+
+async def test_raw_sql_cannot_touch_another_organizations_rows(
+    client: httpx.AsyncClient, app: Any, backend: str
+) -> None:
+    if backend != "postgres":
+        pytest.skip("Row-Level Security is PostgreSQL only")
+    a, _, b, b_ids = await _two_organizations(client)
+    async with app.state.engine.connect() as connection, connection.begin():
+        await connection.execute(
+            text("SELECT set_config('app.organization_id', :org, true)"),
+            {"org": str(a.organization_id)},
+        )
+        updated = await connection.execute(
+            text("UPDATE clients SET full_name = 'hijacked' WHERE organization_id = :b"),
+            {"b": str(b.organization_id)},
+        )
+        deleted = await connection.execute(
+            text("DELETE FROM clients WHERE organization_id = :b"),
+            {"b": str(b.organization_id)},
+        )
+    assert updated.rowcount == 0
+    assert deleted.rowcount == 0
+    assert (
+        await _as_application(
+            app.state.engine,
+            b.organization_id,
+            text("SELECT id FROM clients WHERE full_name <> 'hijacked'"),
+        )
+        == b_ids
+    )
