@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -205,6 +206,16 @@ def install_problem_handlers(app: FastAPI) -> None:
         detail = CONSTRAINT_MESSAGES.get(name or "", "The request conflicts with existing data.")
         logger.info("integrity conflict on %s", name)
         return problem_response(409, "conflict", "Conflict", detail)
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(_: Request, exc: StaleDataError) -> JSONResponse:
+        # A concurrent write bumped the row's version between our read and our UPDATE.
+        return problem_response(
+            412,
+            "precondition-failed",
+            "Precondition failed",
+            "The resource changed while you were writing it; fetch it again and retry.",
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
