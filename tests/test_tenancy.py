@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import exists, func, literal_column, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -45,6 +45,24 @@ async def test_bound_session_sees_only_its_organizations_clients(
     # Rebinding the same session re-scopes the same (cached) statement.
     await bind_organization(db, b.organization_id)
     assert {str(c.id) for c in await db.scalars(select(Client))} == b_ids
+
+
+async def test_aggregates_and_subqueries_are_scoped_too(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    """`count(*) FROM clients` names no entity in its columns; it must still be scoped."""
+    a, a_ids, _b, _b_ids = await _two_organizations(client)
+    with pytest.raises(TenancyError):
+        await db.execute(select(func.count()).select_from(Client))
+
+    await bind_organization(db, a.organization_id)
+    assert await db.scalar(select(func.count()).select_from(Client)) == len(a_ids)
+    ids = select(Client.id).subquery()
+    assert await db.scalar(select(func.count()).select_from(ids)) == len(a_ids)
+    in_subquery = select(func.count(literal_column("1"))).where(
+        literal_column("1") == 1, exists(select(Client.id))
+    )
+    assert await db.scalar(in_subquery) == 1
 
 
 async def _as_application(

@@ -11,14 +11,16 @@
 """
 
 import uuid
+from functools import cache
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
+from sqlalchemy.sql import ClauseElement, visitors
 
-from app.db.base import TenantMixin
+from app.db.base import Base, TenantMixin
 
 _ORG_KEY = "organization_id"
 _RLS_KEY = "rls_settings"
@@ -76,13 +78,37 @@ def _apply_rls_settings(
         )
 
 
+def _touches_tenant_table(state: ORMExecuteState) -> bool:
+    if any(issubclass(m.class_, TenantMixin) for m in state.all_mappers):
+        return True
+    # `select(func.count()).select_from(Contact)` and subqueries name no entity in
+    # their columns, so `all_mappers` misses them: look for tenant tables anywhere.
+    statement = state.statement
+    if not isinstance(statement, ClauseElement):
+        return False
+    tenant_tables = _tenant_tables()
+    return any(
+        isinstance(element, Table) and element in tenant_tables
+        for element in visitors.iterate(statement)
+    )
+
+
+@cache
+def _tenant_tables() -> frozenset[Table]:
+    return frozenset(
+        mapper.local_table
+        for mapper in Base.registry.mappers
+        if issubclass(mapper.class_, TenantMixin) and isinstance(mapper.local_table, Table)
+    )
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _scope_to_organization(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
     if state.execution_options.get(_UNSCOPED_OPTION):
         return
-    if not any(issubclass(m.class_, TenantMixin) for m in state.all_mappers):
+    if not _touches_tenant_table(state):
         return
     organization_id = state.session.info.get(_ORG_KEY)
     if organization_id is None:
