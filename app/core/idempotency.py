@@ -2,8 +2,9 @@
 
 Same key and same request within the TTL → the stored first response is
 replayed; same key, different request → 422; the first still in flight → 409.
-Records are keyed by a digest of the caller's credential, so one caller's key
-never collides with (or replays for) another.
+Records are keyed by a digest of who the caller is (the user and organization
+of an access token, or the API key itself), so one caller's key never collides
+with (or replays for) another, and a retry after a token refresh still replays.
 """
 
 import hashlib
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import problem_response
+from app.core.security import InvalidToken, decode_access_token, looks_like_jwt
 from app.core.time import utc_now
 from app.models.idempotency import IdempotencyRecord
 
@@ -63,7 +65,7 @@ class IdempotencyMiddleware:
             return
 
         body = await _read_body(receive)
-        credential_hash = hashlib.sha256(credential).hexdigest()
+        credential_hash = hashlib.sha256(_caller_identity(scope, credential)).hexdigest()
         request_hash = hashlib.sha256(
             b"\n".join(
                 [
@@ -211,6 +213,18 @@ class _StoredResponse:
         ]
         await send({"type": "http.response.start", "status": self.status, "headers": headers})
         await send({"type": "http.response.body", "body": self.body})
+
+
+def _caller_identity(scope: Scope, credential: bytes) -> bytes:
+    """The user behind a valid access token, else the credential itself (API keys)."""
+    scheme, _, token = credential.decode("latin-1").partition(" ")
+    if scheme.lower() == "bearer" and looks_like_jwt(token):
+        try:
+            claims = decode_access_token(scope["app"].state.settings, token)
+        except InvalidToken:
+            return credential  # the route answers 401; nothing is created
+        return f"user:{claims.organization_id}:{claims.user_id}".encode()
+    return credential
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -80,3 +80,24 @@ async def test_overlong_key_is_refused(client: httpx.AsyncClient) -> None:
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert await _count(client, owner) == 0
+
+
+async def test_a_retry_after_a_token_refresh_still_replays(client: httpx.AsyncClient) -> None:
+    """A SPA whose access token expired mid-retry refreshes it and retries the same create."""
+    owner = await signup(client)
+    first = await _create(client, owner, "create-after-refresh")
+    refreshed = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": owner.refresh_token}
+    )
+    assert refreshed.status_code == 200
+    new_token = refreshed.json()["access_token"]
+    assert new_token != owner.token
+    retry = await client.post(
+        "/api/v1/clients",
+        json={"full_name": "Idem Potent"},
+        headers={"Authorization": f"Bearer {new_token}", "Idempotency-Key": "create-after-refresh"},
+    )
+    assert retry.status_code == 201
+    assert retry.json()["id"] == first.json()["id"]
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert await _count(client, owner) == 1
