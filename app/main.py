@@ -19,6 +19,7 @@ from app.core.config import Settings, get_settings
 from app.core.errors import Problem, install_problem_handlers
 from app.core.idempotency import IdempotencyMiddleware
 from app.core.logging import configure_logging
+from app.core.metrics import Metrics, MetricsMiddleware
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.core.rate_limit import FailureThrottle
 from app.db.session import create_engine, create_sessionmaker
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.metrics.watch_pool(engine)
         async with in_process_worker(settings):
             yield
         await engine.dispose()
@@ -78,9 +80,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_throttle = FailureThrottle(
         settings.login_max_failures, settings.login_failure_window_seconds
     )
+    app.state.metrics = Metrics()
     install_problem_handlers(app)
 
     app.include_router(operations.router)
+    app.state.metrics.name_routes(operations.router.routes)
     for router in (
         auth_router,
         organizations_router,
@@ -96,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+        app.state.metrics.name_routes(router.routes, prefix=API_PREFIX)
 
     # Outermost last: the request context wraps everything, so logs carry its id.
     app.add_middleware(IdempotencyMiddleware, ttl=timedelta(hours=settings.idempotency_ttl_hours))
@@ -109,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag", "X-Request-ID", "Retry-After", "Location"],
         )
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -1,11 +1,16 @@
-"""Liveness and readiness probes (no prefix, no authentication)."""
+"""Liveness and readiness probes and Prometheus metrics (no prefix, no user authentication)."""
+
+import hmac
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.core.errors import problem_response, problem_responses
+from app.core.config import Settings
+from app.core.errors import NotFound, Unauthorized, problem_response, problem_responses
+from app.core.metrics import Metrics
 
 router = APIRouter(tags=["operations"])
 
@@ -29,3 +34,34 @@ async def readyz(request: Request) -> JSONResponse:
     except Exception:
         return problem_response(503, "unavailable", "Service unavailable", "Database unreachable.")
     return JSONResponse({"status": "ok", "database": "ok"})
+
+
+@router.get(
+    "/metrics",
+    operation_id="metrics_scrape",
+    summary="Prometheus metrics",
+    description="Request counts and latency by route template and status, database pool "
+    "usage and the webhook delivery backlog, in the Prometheus text format. With "
+    "`COACH_METRICS_TOKEN` set, send it as `Authorization: Bearer <token>`; without one "
+    "the endpoint is open in development and absent in production.",
+    response_class=Response,
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}},
+        **problem_responses(401, 404),
+    },
+)
+async def metrics(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    _authorize_scrape(settings, request.headers.get("authorization"))
+    collected: Metrics = request.app.state.metrics
+    return Response(generate_latest(collected.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _authorize_scrape(settings: Settings, authorization: str | None) -> None:
+    if settings.metrics_token is None:
+        if settings.metrics_open_without_token:
+            return
+        raise NotFound("Not Found")
+    expected = f"Bearer {settings.metrics_token.get_secret_value()}".encode()
+    if authorization is None or not hmac.compare_digest(authorization.encode(), expected):
+        raise Unauthorized("A valid metrics token is required.")

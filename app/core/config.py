@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     # PostgreSQL (where `coach-api worker` runs separately).
     worker_in_process: bool | None = None
 
+    # `GET /metrics` (Prometheus). With a token, scrapers send `Authorization: Bearer
+    # <token>`; without one it is open in development and absent (404) in production.
+    metrics_token: SecretStr | None = None
+
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> "Settings":
         if self.env is Environment.production:
@@ -68,6 +72,10 @@ class Settings(BaseSettings):
             if len(self.jwt_secret.get_secret_value().encode()) < MIN_JWT_SECRET_BYTES:
                 raise ValueError(f"COACH_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes")
         return self
+
+    @property
+    def metrics_open_without_token(self) -> bool:
+        return self.env is not Environment.production
 
     @property
     def effective_migrations_url(self) -> str:

@@ -1,0 +1,96 @@
+"""`GET /metrics`: what a Prometheus scraper of a deployment sees."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from app.core.config import Environment, Settings
+from app.main import create_app
+from tests.factories.clients import create_client
+from tests.factories.identity import signup
+
+
+def _samples(text: str, name: str) -> list[tuple[dict[str, str], float]]:
+    return [
+        (sample.labels, sample.value)
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name
+    ]
+
+
+@asynccontextmanager
+async def _serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app: Any = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
+
+
+async def test_requests_are_counted_by_route_template_not_by_raw_path(
+    settings: Settings,
+) -> None:
+    async with _serve(settings) as http:
+        owner = await signup(http)
+        grace = await create_client(http, owner)
+        for _ in range(3):
+            assert (
+                await http.get(f"/api/v1/clients/{grace['id']}", headers=owner.headers)
+            ).status_code == 200
+        assert (await http.get("/api/v1/no-such-thing")).status_code == 404
+
+        scrape = await http.get("/metrics")
+        assert scrape.status_code == 200
+        assert scrape.headers["content-type"].startswith("text/plain")
+        body = scrape.text
+
+    counts = {
+        (labels["method"], labels["route"], labels["status"]): value
+        for labels, value in _samples(body, "coach_http_requests_total")
+    }
+    assert counts[("GET", "/api/v1/clients/{client_id}", "200")] == 3
+    assert counts[("GET", "<unmatched>", "404")] == 1
+    # One series per template: ids never become label values.
+    assert grace["id"] not in body
+    latency = {
+        labels["route"]: value
+        for labels, value in _samples(body, "coach_http_request_duration_seconds_count")
+        if labels["method"] == "GET"
+    }
+    assert latency["/api/v1/clients/{client_id}"] == 3
+
+
+async def test_pool_usage_is_reported(settings: Settings, backend: str) -> None:
+    async with _serve(settings) as http:
+        body = (await http.get("/metrics")).text
+    [(_, size)] = _samples(body, "coach_db_pool_size")
+    if backend == "postgresql":
+        assert size == settings.database_pool_size
+    # Nothing is lent out between requests.
+    assert _samples(body, "coach_db_pool_checked_out") == [({}, 0.0)]
+
+
+async def test_a_configured_token_is_required(settings: Settings) -> None:
+    token = "scrape-token-for-tests-only"
+    guarded = Settings.model_validate(
+        {**settings.model_dump(), "metrics_token": token, "jwt_secret": settings.jwt_secret}
+    )
+    async with _serve(guarded) as http:
+        assert (await http.get("/metrics")).status_code == 401
+        wrong = await http.get("/metrics", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        assert wrong.headers["content-type"] == "application/problem+json"
+        right = await http.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert right.status_code == 200
+
+
+async def test_production_without_a_token_does_not_expose_metrics(settings: Settings) -> None:
+    production = Settings.model_validate(
+        {**settings.model_dump(), "env": Environment.production, "jwt_secret": settings.jwt_secret}
+    )
+    async with _serve(production) as http:
+        assert (await http.get("/metrics")).status_code == 404
