@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test install lint typecheck openapi openapi-check migrations-check migration check clean
+.PHONY: run test fuzz install lint typecheck openapi openapi-check migrations-check migration check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The contract fuzzer's long run (`make test` runs a short one): more examples per operation and
+# caller, plus schemathesis' coverage phase. PostgreSQL too when COACH_TEST_POSTGRES_URL is set.
+COACH_FUZZ_EXAMPLES ?= 200
+fuzz: $(STAMP)
+	COACH_FUZZ_EXAMPLES=$(COACH_FUZZ_EXAMPLES) COACH_FUZZ_COVERAGE=1 $(BIN)/python -m pytest tests/fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,5 +1,6 @@
 """The ASGI application: `app.main:app`."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -10,9 +11,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from app import operations
+from app.activity.router import router as activity_router
+from app.audit.router import router as audit_router
+from app.auth.mfa_router import router as auth_mfa_router
 from app.auth.router import router as auth_router
 from app.clients.router import router as clients_router
 from app.companies.router import router as companies_router
+from app.contacts.import_router import import_body_limit
 from app.contacts.import_router import router as contacts_import_router
 from app.contacts.router import router as contacts_router
 from app.core.config import Settings, get_settings
@@ -21,7 +26,8 @@ from app.core.idempotency import IdempotencyMiddleware
 from app.core.logging import configure_logging
 from app.core.metrics import Metrics, MetricsMiddleware
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from app.core.rate_limit import FailureThrottle
+from app.core.rate_limit import RateLimiter
+from app.core.rate_limit_http import RateLimitMiddleware
 from app.db.session import create_engine, create_sessionmaker
 from app.events.router import router as events_router
 from app.interactions.router import router as interactions_router
@@ -29,6 +35,9 @@ from app.interviews.questions_router import router as question_templates_router
 from app.interviews.router import router as interviews_router
 from app.organizations.router import router as organizations_router
 from app.outreach.router import router as outreach_router
+from app.privacy.router import router as privacy_router
+from app.reports.router import router as reports_router
+from app.traction.router import router as traction_router
 from app.webhooks.router import router as webhooks_router
 from app.webhooks.worker import in_process_worker
 
@@ -43,12 +52,23 @@ access token (15 minutes) and a rotating refresh token. Send
 `Authorization: Bearer <token>`. API keys (`ck_…`) go in the same header and
 carry explicit scopes.
 
+**Two-factor sign-in.** Members may enrol an authenticator app (TOTP) under
+`/api/v1/me/mfa`; an organization may require it for owners, admins and
+coaches. Sign-in then answers 403 `mfa-required` (or `mfa-enrolment-required`)
+with an `mfa_token` for the second step: see `POST /api/v1/auth/token`.
+
 **Conventions.** Errors are RFC 9457 problem details
 (`application/problem+json`). Lists are cursor-paginated:
 `?limit=` (≤ 200) and `?cursor=`, answered `{"data": [...], "next_cursor": ...}`.
 Reads return an `ETag`; send it back as `If-Match` on `PATCH` (412 when stale).
 `Idempotency-Key` on `POST` makes retries safe. Objects you may not see answer
 404, exactly like missing ones.
+
+**Rate limits.** Requests count per user or API key, and sign-up, sign-in and
+refresh also per IP. Responses carry `RateLimit-Policy` and `RateLimit` (IETF
+draft: quota `q`, window `w`, remaining `r`, seconds to reset `t`); over a limit
+the answer is 429 with `Retry-After`, naming the limit. A saturated database
+answers 503 with `Retry-After`.
 """
 
 
@@ -63,9 +83,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.metrics.watch_pool(engine)
+        # What start-up built lives as long as the process: keep it out of the collector's
+        # full passes, which otherwise rescan ~200,000 objects each time a large response
+        # (a 5,000-node contact tree) promotes its objects (benchmarks/README.md).
+        gc.collect()
+        gc.freeze()
         async with in_process_worker(settings):
             yield
         await engine.dispose()
+        await app.state.rate_limiter.close()
 
     app = FastAPI(
         title="Coach API",
@@ -77,9 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.login_throttle = FailureThrottle(
-        settings.login_max_failures, settings.login_failure_window_seconds
-    )
+    app.state.rate_limiter = RateLimiter.from_settings(settings)
     app.state.metrics = Metrics()
     install_problem_handlers(app)
 
@@ -87,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics.name_routes(operations.router.routes)
     for router in (
         auth_router,
+        auth_mfa_router,
         organizations_router,
         clients_router,
         contacts_router,
@@ -96,22 +121,39 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         outreach_router,
         interviews_router,
         question_templates_router,
+        activity_router,
+        traction_router,
+        reports_router,
         events_router,
         webhooks_router,
+        audit_router,
+        privacy_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
         app.state.metrics.name_routes(router.routes, prefix=API_PREFIX)
 
     # Outermost last: the request context wraps everything, so logs carry its id.
     app.add_middleware(IdempotencyMiddleware, ttl=timedelta(hours=settings.idempotency_ttl_hours))
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        route_limits=[import_body_limit(settings, prefix=API_PREFIX)],
+    )
+    app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter, settings=settings)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["ETag", "X-Request-ID", "Retry-After", "Location"],
+            expose_headers=[
+                "ETag",
+                "X-Request-ID",
+                "Retry-After",
+                "Location",
+                "RateLimit",
+                "RateLimit-Policy",
+            ],
         )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

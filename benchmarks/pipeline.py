@@ -13,38 +13,35 @@ import argparse
 import asyncio
 import random
 import secrets
-import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.core.logging import configure_logging
 from app.db.session import async_database_url
-from app.interviews.service import TRANSITIONS
 from app.main import API_PREFIX
 from app.models import Company, Interview, InterviewStageChange, Outreach
-from app.models.pipeline import (
-    CompanyStatus,
-    InterviewKind,
-    OutreachChannel,
-    OutreachPurpose,
-    OutreachStatus,
+from benchmarks.common import (
+    DEFAULT_POSTGRES_URL,
+    check_bounds,
+    check_loopback,
+    company_rows,
+    copy_rows,
+    dump_log_tail,
+    interview_rows,
+    load_average,
+    outreach_rows,
 )
 from benchmarks.contact_tree import (
-    COMPANIES,
-    LOOPBACK_HOSTS,
     Target,
     api_server,
-    copy_rows,
-    load_average,
     profile_in_process,
     report,
     seed,
@@ -64,7 +61,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=50, help="timed requests per endpoint")
     parser.add_argument(
         "--postgres-url",
-        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        default=DEFAULT_POSTGRES_URL,
         help="a superuser on a loopback server (creates and drops a database and a role)",
     )
     parser.add_argument("--seed", type=int, default=42, help="random seed for the data")
@@ -77,23 +74,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "interactions": (0, 1_000_000),
         "requests": (1, 1_000),
     }
-    for name, (low, high) in bounds.items():
-        if not low <= getattr(args, name) <= high:
-            parser.error(f"--{name} must be between {low} and {high}")
-    if (make_url(args.postgres_url).host or "127.0.0.1") not in LOOPBACK_HOSTS:
-        parser.error("--postgres-url must point at a loopback server")
+    check_bounds(parser, args, bounds)
+    check_loopback(parser, args.postgres_url)
     # What the contact-tree seeding expects.
     args.roots, args.max_depth = max(1, args.contacts // 20), 8
     return args
-
-
-def _pick_stage_path(rng: random.Random, kind: InterviewKind) -> list[Any]:
-    """A legal walk through the kind's stages from its first one."""
-    stages = TRANSITIONS[kind]
-    path = [next(iter(stages))]
-    while stages[path[-1]] and rng.random() < 0.6:
-        path.append(rng.choice(stages[path[-1]]))
-    return path
 
 
 async def seed_pipeline(target: Target, args: argparse.Namespace) -> dict[str, int]:
@@ -104,108 +89,32 @@ async def seed_pipeline(target: Target, args: argparse.Namespace) -> dict[str, i
     try:
         async with engine.begin() as connection:
             organization_id, contacts = await _client_contacts(connection, target)
-            base = {"organization_id": organization_id, "client_id": target.client_id}
-            companies = []
-            for i in range(args.companies):
-                created = now - timedelta(days=rng.uniform(0, 120))
-                companies.append(
-                    {
-                        **base,
-                        "id": uuid.uuid4(),
-                        "name": f"{rng.choice(COMPANIES)} {i}",
-                        "website": None,
-                        "domain": None,
-                        "industry": "Software",
-                        "location": "Remote",
-                        "size": None,
-                        "priority": rng.randint(1, 5),
-                        "status": rng.choice(list(CompanyStatus)).value,
-                        "why_interested": None,
-                        "research_notes": None,
-                        "has_openings": None,
-                        "created_at": created,
-                        "updated_at": created,
-                        "version": 1,
-                    }
-                )
-            outreach = []
-            for _ in range(args.outreach):
-                status = rng.choices(list(OutreachStatus), weights=[10, 40, 30, 10, 10], k=1)[0]
-                created = now - timedelta(days=rng.uniform(0, 90))
-                sent = None if status is OutreachStatus.draft else created
-                answered = status in (OutreachStatus.responded, OutreachStatus.declined)
-                outreach.append(
-                    {
-                        **base,
-                        "id": uuid.uuid4(),
-                        "contact_id": rng.choice(contacts),
-                        "company_id": rng.choice(companies)["id"],
-                        "channel": rng.choice(list(OutreachChannel)).value,
-                        "purpose": rng.choice(list(OutreachPurpose)).value,
-                        "subject": "20 minutes of your time?",
-                        "message": "Hello! I am exploring platform teams and would value advice.",
-                        "questions": '["What does your team do?"]',
-                        "status": status.value,
-                        "sent_at": sent,
-                        "responded_at": sent + timedelta(days=2) if sent and answered else None,
-                        "created_at": created,
-                        "updated_at": created,
-                        "version": 1,
-                    }
-                )
-            interviews, changes = [], []
-            for _ in range(args.interviews):
-                kind = rng.choices(list(InterviewKind), weights=[3, 1], k=1)[0]
-                path = _pick_stage_path(rng, kind)
-                at = now - timedelta(days=rng.uniform(5, 90))
-                interview_id = uuid.uuid4()
-                held_at = None
-                for previous, stage in zip([None, *path], path, strict=False):
-                    changes.append(
-                        {
-                            "id": uuid.uuid4(),
-                            "organization_id": organization_id,
-                            "interview_id": interview_id,
-                            "from_stage": previous and previous.value,
-                            "to_stage": stage.value,
-                            "occurred_at": at,
-                            "changed_at": at,
-                            "changed_by_user_id": None,
-                            "changed_by_api_key_id": None,
-                            "note": None,
-                        }
-                    )
-                    if stage.value == "held":
-                        held_at = at
-                    last = at
-                    at += timedelta(days=rng.uniform(0.5, 4))
-                interviews.append(
-                    {
-                        **base,
-                        "id": interview_id,
-                        "contact_id": rng.choice(contacts),
-                        "company_id": rng.choice(companies)["id"],
-                        "outreach_id": None,
-                        "kind": kind.value,
-                        "stage": path[-1].value,
-                        "stage_changed_at": last,
-                        "scheduled_at": None,
-                        "duration_minutes": 20,
-                        "format": "video",
-                        "location": None,
-                        "agenda": None,
-                        "questions": "[]",
-                        "notes": None,
-                        "advice": None,
-                        "rating": None,
-                        "coach_notes": None,
-                        "held_at": held_at,
-                        "thank_you_sent_at": None,
-                        "created_at": last,
-                        "updated_at": last,
-                        "version": 1,
-                    }
-                )
+            companies = company_rows(
+                rng,
+                organization_id=organization_id,
+                client_id=target.client_id,
+                count=args.companies,
+                now=now,
+            )
+            company_ids = [c["id"] for c in companies]
+            outreach = outreach_rows(
+                rng,
+                organization_id=organization_id,
+                client_id=target.client_id,
+                contact_ids=contacts,
+                company_ids=company_ids,
+                count=args.outreach,
+                now=now,
+            )
+            interviews, changes = interview_rows(
+                rng,
+                organization_id=organization_id,
+                client_id=target.client_id,
+                contact_ids=contacts,
+                company_ids=company_ids,
+                count=args.interviews,
+                now=now,
+            )
             await connection.execute(text("SET LOCAL session_replication_role = replica"))
             await copy_rows(connection, Company.__tablename__, companies)
             await copy_rows(connection, Outreach.__tablename__, outreach)
@@ -280,9 +189,7 @@ async def run(args: argparse.Namespace) -> int:
                         for label, path in endpoints
                     ]
             except BaseException:
-                log.seek(0)
-                if server_log := log.read()[-4000:]:
-                    print(f"uvicorn stderr (tail):\n{server_log}", file=sys.stderr)
+                dump_log_tail(log, "uvicorn")
                 raise
         await profile_in_process(target, jwt_secret, headers, timings)
         report(timings, args.requests)

@@ -155,6 +155,17 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("GET", "/clients/{client_id}/pipeline"): client_data(Scope.contacts_read),
     ("GET", "/clients/{client_id}/next-actions"): client_data(Scope.contacts_read),
+    ("GET", "/clients/{client_id}/contact-tree/yield"): client_data(Scope.contacts_read),
+    # Activity report (proof of effort)
+    ("GET", "/clients/{client_id}/activity-report"): client_data(Scope.reports_read),
+    # Traction
+    ("GET", "/clients/{client_id}/traction"): client_data(Scope.reports_read),
+    ("GET", "/clients/{client_id}/traction/chart.svg"): client_data(Scope.reports_read),
+    # Privacy: members only (API keys may not export or erase)
+    ("GET", "/clients/{client_id}/export"): Route("client", None),
+    ("POST", "/clients/{client_id}/erase"): Route(
+        "client", None, json={"confirm_name": "Not the name"}
+    ),
     ("PATCH", "/question-templates/{template_id}"): staff_shared(
         Scope.contacts_write, json={"text": "Changed?"}
     ),

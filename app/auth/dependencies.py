@@ -13,9 +13,11 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select, update
 
+from app.audit import recorder
 from app.auth.principal import Principal
 from app.core.config import Settings
 from app.core.errors import Forbidden, Unauthorized
+from app.core.request_context import current_request_context
 from app.core.security import InvalidToken, decode_access_token, looks_like_jwt, secret_matches
 from app.core.time import utc_now
 from app.db.session import SessionDep
@@ -84,8 +86,13 @@ async def _principal_from_api_key(session: SessionDep, token: str) -> Principal:
     now = utc_now()
     if api_key.last_used_at is None or now - api_key.last_used_at > _LAST_USED_RESOLUTION:
         await session.execute(
-            update(ApiKey).where(ApiKey.id == api_key.id).values(last_used_at=now)
+            update(ApiKey)
+            .where(ApiKey.id == api_key.id)
+            .values(last_used_at=now)
+            .execution_options(**recorder.recorded_elsewhere())
         )
+        # The same once-a-minute resolution keeps the audit log to one entry per burst.
+        recorder.record_api_key_use(session, api_key)
     return Principal(
         organization_id=api_key.organization_id,
         api_key_id=api_key.id,
@@ -106,6 +113,9 @@ async def get_principal(
     else:
         principal = await _principal_from_api_key(session, token)
     request.state.principal = principal
+    context = current_request_context()
+    if context is not None:
+        context.principal = principal  # the actor of this request's audit entries
     return principal
 
 

@@ -7,18 +7,18 @@ from app.auth import service
 from app.auth.dependencies import AnyMember
 from app.auth.schemas import MeRead, RefreshCreate, SignupCreate, TokenRead, UserRead
 from app.core.config import SettingsDep
-from app.core.errors import TooManyRequests, Unauthorized, problem_response, problem_responses
-from app.core.rate_limit import FailureThrottle
+from app.core.errors import Unauthorized, problem_response, problem_responses
+from app.core.rate_limit_http import (
+    AuthAttemptLimit,
+    client_ip,
+    rate_limiter,
+    refuse_if_exhausted,
+)
 from app.core.routing import api_router
 from app.db.session import SessionDep
 from app.models import Organization, User
 
 router = api_router(tags=["auth"])
-
-
-def _throttle(request: Request) -> FailureThrottle:
-    throttle: FailureThrottle = request.app.state.login_throttle
-    return throttle
 
 
 def _token_read(tokens: service.IssuedTokens) -> TokenRead:
@@ -37,6 +37,7 @@ def _token_read(tokens: service.IssuedTokens) -> TokenRead:
     operation_id="auth_signup",
     summary="Create an organization and its owner",
     responses=problem_responses(409, 422, 429),
+    dependencies=[AuthAttemptLimit],
 )
 async def signup(body: SignupCreate, session: SessionDep, settings: SettingsDep) -> TokenRead:
     tokens = await service.signup(
@@ -56,8 +57,21 @@ async def signup(body: SignupCreate, session: SessionDep, settings: SettingsDep)
     summary="Sign in with email and password (OAuth2 password grant)",
     description="Form fields `username` (the email) and `password`; `organization_id` "
     "when the user belongs to several organizations (otherwise answered 409 "
-    "`organization-required` with the choices).",
-    responses=problem_responses(401, 409, 422, 429),
+    "`organization-required` with the choices).\n\n"
+    "**Two-factor sign-in.** When the account has an authenticator app enrolled, a correct "
+    "password answers **403** with problem type `…/problems/mfa-required` and an "
+    "`mfa_token` (valid 5 minutes, usable for nothing else); send it with the app's "
+    "current `code` (or a `recovery_code`) to `POST /auth/token/mfa` for the tokens. "
+    "403 rather than 401: the password was right, so a client must not treat it as a "
+    "failed sign-in.\n\n"
+    "When the organization requires two-factor sign-in for owners, admins and coaches "
+    "(`require_mfa_for_staff`) and this member has not enrolled, the answer is **403** "
+    "`…/problems/mfa-enrolment-required` with an `mfa_token` (15 minutes) that opens "
+    "only the enrolment endpoints: call `POST /me/mfa` (secret and `otpauth://` URI for "
+    "a QR code) and `POST /me/mfa/confirm` with `Authorization: Bearer <mfa_token>`; the "
+    "confirmation returns the recovery codes and this sign-in's tokens.",
+    responses=problem_responses(401, 403, 409, 422, 429),
+    dependencies=[AuthAttemptLimit],
 )
 async def token(
     request: Request,
@@ -68,19 +82,15 @@ async def token(
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
     organization_id: Annotated[uuid.UUID | None, Form()] = None,
 ) -> TokenRead:
-    client_ip = request.client.host if request.client else "unknown"
-    throttle_key = f"{username.strip().lower()}|{client_ip}"
-    throttle = _throttle(request)
-    if (wait := throttle.retry_after(throttle_key)) is not None:
-        raise TooManyRequests(
-            "Too many failed sign-ins; wait before trying again.", retry_after=wait
-        )
+    failures = rate_limiter(request).login_failures
+    failure_key = f"{username.strip().lower()}|{client_ip(request)}"
+    await refuse_if_exhausted(request, failures, failure_key)
     try:
         tokens = await service.authenticate(
             session, settings, email=username, password=password, organization_id=organization_id
         )
     except Unauthorized:
-        throttle.record_failure(throttle_key)
+        await rate_limiter(request).hit(failures, failure_key)
         raise
     except service.OrganizationChoiceRequired as choice:
         return problem_response(  # type: ignore[return-value]
@@ -90,7 +100,7 @@ async def token(
             "You belong to several organizations; send `organization_id`.",
             organizations=[{"id": str(oid), "name": name} for oid, name in choice.organizations],
         )
-    throttle.reset(throttle_key)
+    await rate_limiter(request).reset(failures, failure_key)
     return _token_read(tokens)
 
 
@@ -99,8 +109,11 @@ async def token(
     operation_id="auth_refresh",
     summary="Exchange a refresh token for new tokens (rotation)",
     description="Each refresh token works once. Presenting one that was already rotated "
-    "revokes every token of its sign-in (theft detection).",
-    responses=problem_responses(401, 422),
+    "revokes every token of its sign-in (theft detection). A staff member whose "
+    "organization has since required two-factor sign-in, and who has not enrolled, "
+    "gets 403 `mfa-enrolment-required` (see `POST /auth/token`).",
+    responses=problem_responses(401, 403, 422, 429),
+    dependencies=[AuthAttemptLimit],
 )
 async def refresh(body: RefreshCreate, session: SessionDep, settings: SettingsDep) -> TokenRead:
     outcome = await service.refresh(session, settings, presented=body.refresh_token)

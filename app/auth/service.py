@@ -7,9 +7,13 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import recorder
+from app.auth import mfa
 from app.core.config import Settings
 from app.core.errors import Conflict, Unauthorized
 from app.core.security import (
+    InvalidToken,
+    decode_mfa_token,
     hash_password,
     hash_secret,
     issue_access_token,
@@ -84,7 +88,11 @@ async def authenticate(
     password: str,
     organization_id: uuid.UUID | None,
 ) -> IssuedTokens:
-    """Password sign-in. Every failure looks the same, known email or not."""
+    """Password sign-in. Every failure looks the same, known email or not.
+
+    A member with two-factor sign-in on gets `mfa.MfaRequired` instead of tokens, and
+    one whose organization requires it but who has not enrolled `mfa.MfaEnrolmentRequired`.
+    """
     user = await find_user_by_email(session, email)
     if not verify_password(password, user.password_hash if user else None) or user is None:
         raise Unauthorized("Incorrect email or password.")
@@ -107,12 +115,68 @@ async def authenticate(
         )
     membership = memberships[0][0]
     await bind_organization(session, membership.organization_id)
+    await mfa.check_sign_in(session, settings, user=user, membership=membership)
     return await _issue(
         session,
         settings,
         user_id=user.id,
         organization_id=membership.organization_id,
         role=Role(membership.role),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PendingSignIn:
+    """A sign-in whose password was right, waiting for its second factor (or enrolment)."""
+
+    user: User
+    membership: Membership
+    purpose: mfa.Purpose
+
+
+_EXPIRED_SIGN_IN = "The mfa_token is invalid or expired; sign in again."
+
+
+async def pending_sign_in(
+    session: AsyncSession, settings: Settings, *, mfa_token: str
+) -> PendingSignIn:
+    """The sign-in an `mfa_token` stands for; binds the session to its organization."""
+    try:
+        claims = decode_mfa_token(settings, mfa_token)
+        purpose = mfa.Purpose(claims.purpose)
+    except (InvalidToken, ValueError) as exc:
+        raise Unauthorized(_EXPIRED_SIGN_IN) from exc
+    user = await session.get(User, claims.user_id)
+    await bind_organization(session, claims.organization_id)
+    membership = (
+        await session.execute(select(Membership).where(Membership.user_id == claims.user_id))
+    ).scalar_one_or_none()
+    if user is None or membership is None:
+        raise Unauthorized(_EXPIRED_SIGN_IN)
+    return PendingSignIn(user=user, membership=membership, purpose=purpose)
+
+
+async def complete_sign_in(
+    session: AsyncSession,
+    settings: Settings,
+    pending: PendingSignIn,
+    *,
+    code: str | None,
+    recovery_code: str | None,
+) -> IssuedTokens:
+    """Finish a pending sign-in with a TOTP code or a recovery code (each works once)."""
+    if not mfa.is_enabled(pending.user):
+        raise Unauthorized("Two-factor sign-in is not set up for this account; sign in again.")
+    if not await mfa.verify_second_factor(
+        session, pending.user, code=code, recovery_code=recovery_code
+    ):
+        raise Unauthorized("The code is not valid, or was already used.")
+    return await issue_tokens(
+        session,
+        settings,
+        user_id=pending.user.id,
+        organization_id=pending.membership.organization_id,
+        role=Role(pending.membership.role),
     )
 
 
@@ -152,6 +216,8 @@ async def _issue(
         expires_at=utc_now() + timedelta(days=settings.refresh_token_days),
     )
     session.add(refresh)
+    if family_id is None:  # a new sign-in; a refresh continues one
+        recorder.record_login(session, user_id=user_id, organization_id=organization_id, role=role)
     await session.flush()
     return IssuedTokens(
         access_token=access_token,
@@ -196,7 +262,11 @@ class RefreshOutcome:
 
 
 async def refresh(session: AsyncSession, settings: Settings, *, presented: str) -> RefreshOutcome:
-    """Rotate a refresh token. Reuse of a rotated one revokes its whole family."""
+    """Rotate a refresh token. Reuse of a rotated one revokes its whole family.
+
+    A staff member whose organization now requires two-factor sign-in, and who has
+    not enrolled, gets `mfa.MfaEnrolmentRequired` instead of new tokens.
+    """
     stored = await _load_refresh_token(session, presented)
     now = utc_now()
     if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
@@ -212,6 +282,9 @@ async def refresh(session: AsyncSession, settings: Settings, *, presented: str) 
         await _revoke_family(session, stored.family_id)
         await session.flush()
         return RefreshOutcome(tokens=None)
+    # An organization that turned the requirement on reaches sessions already open.
+    user = await session.get_one(User, stored.user_id)
+    await mfa.check_enrolment(session, settings, user=user, membership=membership)
     stored.rotated_at = now
     tokens = await _issue(
         session,

@@ -2,9 +2,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from app.auth.schemas import InputModel
+from app.core.partial import refuse_cleared
 from app.models.enums import ClientStatus
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -38,6 +39,13 @@ class ClientUpdate(InputModel):
     weekly_outreach_goal: WeeklyGoal | None = None
     weekly_informational_goal: WeeklyGoal | None = None
     notes: str | None = Field(default=None, max_length=20_000)
+
+    @model_validator(mode="after")
+    def _required_fields_are_not_cleared(self) -> "ClientUpdate":
+        refuse_cleared(
+            self, ("full_name", "target_roles", "target_industries", "locations", "status")
+        )
+        return self
 
 
 class ClientRead(BaseModel):

@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.auth.schemas import InputModel
+from app.core.partial import refuse_cleared
 from app.models.enums import RoleAtCompany, Warmth
 from app.models.pipeline import CompanyStatus
 
@@ -53,11 +54,7 @@ class CompanyUpdate(InputModel):
 
     @model_validator(mode="after")
     def _required_fields_are_not_cleared(self) -> "CompanyUpdate":
-        cleared = [
-            n for n in _NOT_NULLABLE if n in self.model_fields_set and getattr(self, n) is None
-        ]
-        if cleared:
-            raise ValueError(f"{', '.join(cleared)} cannot be null")
+        refuse_cleared(self, _NOT_NULLABLE)
         return self
 
 

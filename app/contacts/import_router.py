@@ -8,8 +8,10 @@ from app.auth.dependencies import Authorize
 from app.auth.principal import Principal
 from app.clients import service as clients_service
 from app.contacts import import_service, importing
+from app.core.config import Settings, SettingsDep
 from app.core.errors import PayloadTooLarge, problem_responses
 from app.core.idempotency import IdempotencyKeyHeader
+from app.core.middleware import RouteBodyLimit
 from app.core.routing import api_router
 from app.db.session import SessionDep
 from app.models.enums import Scope
@@ -17,6 +19,22 @@ from app.models.enums import Scope
 router = api_router(tags=["contacts"], responses=problem_responses(401, 403, 404, 413, 422))
 
 ContactImporter = Annotated[Principal, Depends(Authorize(Scope.contacts_write))]
+
+IMPORT_PATH = "/clients/{client_id}/contacts/import"
+# Room in the request body for the multipart framing around the file: boundaries and
+# the part's headers (its file name included).
+MULTIPART_FRAMING_BYTES = 16 * 1024
+
+
+def import_body_limit(settings: Settings, *, prefix: str) -> RouteBodyLimit:
+    """The import's body limit, larger than the global one: a file up to
+    `settings.import_max_bytes`, for the body size middleware."""
+    return RouteBodyLimit(
+        "POST",
+        prefix + IMPORT_PATH,
+        settings.import_max_bytes,
+        framing_bytes=MULTIPART_FRAMING_BYTES,
+    )
 
 
 class SkippedRow(BaseModel):
@@ -40,7 +58,7 @@ class ContactImportRead(BaseModel):
 
 
 @router.post(
-    "/clients/{client_id}/contacts/import",
+    IMPORT_PATH,
     operation_id="contacts_import",
     summary="Import contacts from a CSV file (our template or LinkedIn's Connections.csv)",
     description=importing.TEMPLATE_DESCRIPTION,
@@ -50,10 +68,11 @@ async def import_contacts(
     file: Annotated[UploadFile, File(description="The CSV file.")],
     session: SessionDep,
     principal: ContactImporter,
+    settings: SettingsDep,
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> ContactImportRead:
     client = await clients_service.get(session, principal, client_id)
-    limit = importing.MAX_UPLOAD_BYTES
+    limit = settings.import_max_bytes
     raw = await file.read(limit + 1)
     if len(raw) > limit:
         raise PayloadTooLarge(

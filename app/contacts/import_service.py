@@ -1,4 +1,5 @@
-"""Contact import: parsed rows against the client's existing contacts, inserted in bulk."""
+"""Contact import: parsed rows against the client's existing contacts, inserted in bulk,
+with a `contact.created` event for each contact created."""
 
 import asyncio
 import uuid
@@ -11,9 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.contacts.cadence import refresh_next_touch_due
 from app.contacts.importing import ContactDraft, RowError, parse_contacts_csv
+from app.contacts.schemas import ContactRead
+from app.contacts.warmth import warmth_of
 from app.core.time import utc_now
+from app.events.service import NewEvent, record_events
 from app.models import Client, Contact, Organization
 from app.models.enums import Relationship
+
+# What the insert hands back for each created contact's event: ContactRead's stored fields.
+_READ_COLUMNS = [getattr(Contact, name) for name in ContactRead.model_fields if name != "warmth"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +40,8 @@ class ImportOutcome:
 async def import_contacts(
     session: AsyncSession, client: Client, raw: bytes, *, max_rows: int | None = None
 ) -> ImportOutcome:
-    """Create a contact for every valid, new row of the file, in one bulk insert.
+    """Create a contact for every valid, new row of the file, in one bulk insert, and a
+    `contact.created` event for each in the same transaction (written in bulk too).
 
     Rows matching an existing contact of the client, or an earlier row, by normalised
     email or LinkedIn URL are skipped and name that contact; invalid rows are reported
@@ -76,9 +84,32 @@ async def import_contacts(
             by_email.setdefault(draft.email_normalized, (contact_id, draft.row))
         if draft.linkedin_normalized is not None:
             by_linkedin.setdefault(draft.linkedin_normalized, (contact_id, draft.row))
-    if rows:
-        # One bulk INSERT (executemany) instead of 5,000 ORM objects to track.
-        await session.execute(insert(Contact), rows)
+    if not rows:
+        return outcome
+    # One bulk INSERT (executemany) instead of 5,000 ORM objects to track; RETURNING
+    # gives each contact as stored, for its event, without a second read.
+    stored = await session.execute(
+        insert(Contact).returning(*_READ_COLUMNS, sort_by_parameter_order=True), rows
+    )
+    await record_events(
+        session,
+        organization_id=client.organization_id,
+        events=[
+            NewEvent(
+                "contact.created",
+                client.id,
+                ContactRead(
+                    **row._mapping,
+                    warmth=warmth_of(
+                        row.last_contacted_at,
+                        cold_after_days=organization.cold_after_days,
+                        now=now,
+                    ),
+                ),
+            )
+            for row in stored
+        ],
+    )
     return outcome
 
 

@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 from email_validator import EmailNotValidError, validate_email
 
 from app.contacts.normalise import normalise_email, normalise_linkedin
+from app.core.config import Settings
 from app.core.errors import PayloadTooLarge, Unprocessable
 from app.models.enums import ContactSource, Relationship
 
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 # LinkedIn puts a short block of notes before the column row.
 HEADER_SEARCH_LINES = 20
@@ -58,8 +58,11 @@ _MAX_LENGTHS = {
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 200
 
+# The documented size is the setting's default: the OpenAPI document is the same for every
+# deployment.
+_DEFAULT_MAX_MB = Settings.model_fields["import_max_bytes"].default // (1024 * 1024)
 TEMPLATE_DESCRIPTION = f"""
-Upload a CSV file as the multipart field `file` (at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB
+Upload a CSV file as the multipart field `file` (at most {_DEFAULT_MAX_MB} MB by default,
 and {MAX_ROWS:,} rows). Two layouts are recognised from their column row:
 
 **Our template** (UTF-8, comma-separated, first row = column names, only `full_name`

@@ -28,7 +28,7 @@ from sqlalchemy.orm import aliased
 from app.auth.principal import Principal
 from app.clients.repository import readable_client_ids
 from app.core.errors import register_constraint
-from app.models import Contact, Organization
+from app.models import Company, Contact, Interview, Organization
 
 register_constraint(
     "uq_contacts_client_id_email_normalized",
@@ -115,6 +115,16 @@ def has_tag(dialect: str, tag: str) -> ColumnElement[bool]:
     return select(literal(1)).select_from(values).where(values.c.value == tag).exists()
 
 
+def works_at(name_part: str) -> ColumnElement[bool]:
+    """The contact's company name, or the name of the company it is linked to, contains
+    `name_part` (any case)."""
+    linked = select(Company.id).where(Company.name.icontains(name_part, autoescape=True))
+    return or_(
+        Contact.company_name.icontains(name_part, autoescape=True),
+        Contact.company_id.in_(linked),
+    )
+
+
 def _descendants(client_id: uuid.UUID, contact_id: uuid.UUID) -> CTE:
     """Ids of every contact below `contact_id` (exclusive). UNION, not UNION ALL, so even
     a corrupt cycle ends the recursion."""
@@ -182,7 +192,24 @@ async def move_children(session: AsyncSession, contact: Contact, *, now: datetim
 async def tree_rows(
     session: AsyncSession, principal: Principal, client_id: uuid.UUID
 ) -> Sequence[Any]:
-    """The one read the tree is built from: the client's contacts, children in name order."""
+    """The one read the tree is built from: the client's contacts, children in name order,
+    each with `met`: whether the client met them in an interview.
+
+    Met means an interview with the contact was held: `held_at` is set on reaching
+    `held` and kept through `followed_up` (informational) and `offer`, `rejected` or
+    `withdrawn` (job), so a cancelled or no-show meeting does not count (the traction
+    report's referral rule reads it the same way).
+    """
+    met = (
+        select(Interview.contact_id)
+        .where(
+            Interview.client_id.in_(readable_client_ids(principal)),
+            Interview.client_id == client_id,
+            Interview.held_at.is_not(None),
+        )
+        .distinct()
+        .subquery("met")
+    )
     statement = (
         select(
             Contact.id,
@@ -192,7 +219,9 @@ async def tree_rows(
             Contact.title,
             Contact.depth,
             Contact.last_contacted_at,
+            met.c.contact_id.is_not(None).label("met"),
         )
+        .outerjoin(met, met.c.contact_id == Contact.id)
         .where(readable_condition(principal), Contact.client_id == client_id)
         .order_by(func.lower(Contact.full_name), Contact.id)
     )

@@ -12,7 +12,6 @@ from app.contacts.schemas import (
     ContactRead,
     ContactTree,
     ContactUpdate,
-    contact_columns,
 )
 from app.core.errors import problem_responses
 from app.core.etags import IfMatchHeader, check_if_match, set_etag
@@ -23,10 +22,6 @@ from app.db.session import SessionDep
 from app.models.enums import ContactSource, Relationship, Warmth
 
 router = api_router(tags=["contacts"], responses=problem_responses(401, 403, 422))
-
-
-def _read(view: service.ContactView) -> ContactRead:
-    return ContactRead(**contact_columns(view.contact), warmth=view.warmth)
 
 
 @router.get(
@@ -45,7 +40,15 @@ async def list_contacts(
     source: ContactSource | None = None,
     tag: Annotated[str | None, Query(max_length=50, description="Carries this tag.")] = None,
     company: Annotated[
-        str | None, Query(max_length=200, description="Company name contains (any case).")
+        str | None,
+        Query(
+            max_length=200,
+            description="Company name contains (any case): the contact's `company_name` "
+            "or the name of its linked company.",
+        ),
+    ] = None,
+    company_id: Annotated[
+        uuid.UUID | None, Query(description="Only contacts linked to this company.")
     ] = None,
     root: Annotated[
         bool | None, Query(description="true: only roots; false: only referred contacts.")
@@ -54,7 +57,8 @@ async def list_contacts(
         uuid.UUID | None, Query(description="Only contacts introduced by this one.")
     ] = None,
     q: Annotated[
-        str | None, Query(max_length=200, description="Name, company or title contains.")
+        str | None,
+        Query(max_length=200, description="Name, title or company name (as `company`) contains."),
     ] = None,
     due: Annotated[
         bool | None,
@@ -77,6 +81,7 @@ async def list_contacts(
             source=source,
             tag=tag,
             company=company,
+            company_id=company_id,
             root=root,
             parent_id=parent_id,
             search=q,
@@ -84,7 +89,7 @@ async def list_contacts(
         ),
         sort=sort,
     )
-    return Page(data=[_read(v) for v in views], next_cursor=next_cursor)
+    return Page(data=[service.contact_read(v) for v in views], next_cursor=next_cursor)
 
 
 @router.post(
@@ -106,7 +111,7 @@ async def create_contact(
     contact = await service.create(session, principal, client, body.model_dump())
     set_etag(response, contact.version)
     response.headers["Location"] = f"/api/v1/contacts/{contact.id}"
-    return _read(await service.view(session, principal, contact))
+    return service.contact_read(await service.view(session, principal, contact))
 
 
 @router.get(
@@ -120,7 +125,7 @@ async def get_contact(
 ) -> ContactRead:
     contact = await service.get(session, principal, contact_id)
     set_etag(response, contact.version)
-    return _read(await service.view(session, principal, contact))
+    return service.contact_read(await service.view(session, principal, contact))
 
 
 @router.patch(
@@ -141,7 +146,7 @@ async def update_contact(
     check_if_match(if_match, contact.version)
     contact = await service.update(session, principal, contact, body.model_dump(exclude_unset=True))
     set_etag(response, contact.version)
-    return _read(await service.view(session, principal, contact))
+    return service.contact_read(await service.view(session, principal, contact))
 
 
 @router.delete(
@@ -164,8 +169,8 @@ async def delete_contact(
     summary="A client's contact tree, with each root branch's yield",
     description="The whole forest of who introduced whom (or the subtree under `root_id`). "
     "Children are listed by name. `branch_yields` has one entry per root, in the same "
-    "order, counted over the whole branch even where `max_depth` cuts the nodes; "
-    "`met_in_interview` is always 0 until interviews exist.",
+    "order, counted over the whole branch even where `max_depth` cuts the nodes.",
+    response_model=ContactTree,
     responses=problem_responses(404),
 )
 async def get_contact_tree(
@@ -179,10 +184,12 @@ async def get_contact_tree(
         int | None,
         Query(ge=0, le=50, description="Levels to include below the returned roots (0: roots)."),
     ] = None,
-) -> ContactTree:
+) -> Response:
     client = await service.client_for(session, principal, client_id)
     built = await service.forest(session, principal, client, root_id=root_id, max_depth=max_depth)
-    return ContactTree(client_id=client.id, roots=built.roots, branch_yields=built.branch_yields)
+    # Thousands of nodes: serialised once from plain dicts shaped like ContactTree rather
+    # than validated node by node; `response_model` keeps the schema in the contract.
+    return Response(built.to_json(client.id), media_type="application/json")
 
 
 @router.get(

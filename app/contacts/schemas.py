@@ -14,6 +14,7 @@ from pydantic import (
 )
 
 from app.auth.schemas import InputModel
+from app.core.partial import refuse_cleared
 from app.models.enums import ContactSource, Relationship, RoleAtCompany, Warmth
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
@@ -32,6 +33,13 @@ ReferredById = Annotated[
     uuid.UUID | None,
     Field(
         description="The contact who introduced this one (same client); null makes it a root.",
+    ),
+]
+CompanyId = Annotated[
+    uuid.UUID | None,
+    Field(
+        description="The target company this person works at (a company of the same "
+        "client); null unlinks it. It lists the person under `people`.",
     ),
 ]
 
@@ -62,6 +70,7 @@ class ContactCreate(InputModel):
     next_follow_up_at: AwareDatetime | None = None
     keep_in_touch_days: KeepInTouchDays | None = None
     referred_by_id: ReferredById = None
+    company_id: CompanyId = None
 
     _tags = field_validator("tags")(_unique_tags)
 
@@ -89,16 +98,13 @@ class ContactUpdate(InputModel):
     next_follow_up_at: AwareDatetime | None = None
     keep_in_touch_days: KeepInTouchDays | None = None
     referred_by_id: ReferredById = None
+    company_id: CompanyId = None
 
     _tags = field_validator("tags")(_unique_tags)
 
     @model_validator(mode="after")
     def _required_fields_are_not_cleared(self) -> "ContactUpdate":
-        cleared = [
-            n for n in _NOT_NULLABLE if n in self.model_fields_set and getattr(self, n) is None
-        ]
-        if cleared:
-            raise ValueError(f"{', '.join(cleared)} cannot be null")
+        refuse_cleared(self, _NOT_NULLABLE)
         return self
 
 
@@ -122,6 +128,13 @@ class ContactRead(BaseModel):
     notes: str | None
     next_follow_up_at: datetime | None
     keep_in_touch_days: int | None
+    company_id: uuid.UUID | None = Field(
+        description="The target company this person works at; null when not linked."
+    )
+    referred_in_interview_id: uuid.UUID | None = Field(
+        description="The interview in which the referrer suggested this contact (set by "
+        "`POST /interviews/{interview_id}/referrals`); read-only."
+    )
     depth: int = Field(description="Introductions between the client and this contact; 0: a root.")
     last_contacted_at: datetime | None = Field(
         description="The latest interaction that is not a note."
@@ -168,8 +181,9 @@ class BranchYield(BaseModel):
     descendants: int = Field(description="Contacts reached through this root.")
     deepest_depth: int = Field(description="The largest `depth` in the branch.")
     met_in_interview: int = Field(
-        description="Contacts in the branch met in an interview. Always 0 until interviews "
-        "exist in the API."
+        description="How many of the `descendants` the client met in an interview: one "
+        "that was held (stage `held` or any stage after it). The root itself is not "
+        "counted, as it is not among `descendants`."
     )
 
 

@@ -11,16 +11,18 @@ from sqlalchemy.orm import QueryableAttribute
 
 from app.auth.principal import Principal
 from app.clients import service as clients_service
+from app.companies import service as companies_service
 from app.contacts import repository
 from app.contacts.cadence import refresh_next_touch_due
 from app.contacts.normalise import normalise_email, normalise_linkedin
-from app.contacts.schemas import ChainLink
+from app.contacts.schemas import ChainLink, ContactRead, contact_columns
 from app.contacts.tree import Forest, build_forest, chain_to
 from app.contacts.warmth import warmth_bounds, warmth_of
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.pagination import PageParams, SortKey, decode_cursor, paginate
 from app.core.time import utc_now
 from app.db.base import UTCDateTime
+from app.events.service import NewEvent, record_events
 from app.models import Client, Contact
 from app.models.enums import ContactSource, Relationship, Warmth
 
@@ -85,6 +87,7 @@ class ContactFilters:
     source: ContactSource | None = None
     tag: str | None = None
     company: str | None = None
+    company_id: uuid.UUID | None = None
     root: bool | None = None
     parent_id: uuid.UUID | None = None
     search: str | None = None
@@ -120,6 +123,23 @@ async def views(
 
 async def view(session: AsyncSession, principal: Principal, contact: Contact) -> ContactView:
     return (await views(session, principal, [contact]))[0]
+
+
+def contact_read(view: ContactView) -> ContactRead:
+    """The contact as the API returns it (and as events carry it)."""
+    return ContactRead(**contact_columns(view.contact), warmth=view.warmth)
+
+
+async def _record(
+    session: AsyncSession, principal: Principal, contact: Contact, *event_types: str
+) -> None:
+    """Write `event_types` about `contact`, each carrying it as the API returns it now."""
+    payload = contact_read(await view(session, principal, contact))
+    await record_events(
+        session,
+        organization_id=contact.organization_id,
+        events=[NewEvent(t, contact.client_id, payload) for t in event_types],
+    )
 
 
 def _warmth_condition(warmth: Warmth, cold_after_days: int, now: datetime) -> ColumnElement[bool]:
@@ -159,9 +179,9 @@ async def list_contacts(
         dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
         statement = statement.where(repository.has_tag(dialect, filters.tag))
     if filters.company:
-        statement = statement.where(
-            Contact.company_name.icontains(filters.company, autoescape=True)
-        )
+        statement = statement.where(repository.works_at(filters.company))
+    if filters.company_id is not None:
+        statement = statement.where(Contact.company_id == filters.company_id)
     if filters.root is not None:
         statement = statement.where(
             Contact.referred_by_id.is_(None)
@@ -173,10 +193,9 @@ async def list_contacts(
     if filters.search:
         statement = statement.where(
             or_(
-                *(
-                    column.icontains(filters.search, autoescape=True)
-                    for column in (Contact.full_name, Contact.company_name, Contact.title)
-                )
+                Contact.full_name.icontains(filters.search, autoescape=True),
+                Contact.title.icontains(filters.search, autoescape=True),
+                repository.works_at(filters.search),
             )
         )
     if filters.due is not None:
@@ -245,13 +264,17 @@ async def _refuse_duplicate(
 async def create(
     session: AsyncSession, principal: Principal, client: Client, fields: dict[str, Any]
 ) -> Contact:
-    """Create a contact under `client`. Guarantees: the referrer is a contact of the same
-    client and `depth` follows from it; no other contact of the client has the same
-    normalised email or LinkedIn profile (409 naming it); the cadence is set."""
+    """Create a contact under `client`. Guarantees: the referrer and the company are the
+    same client's and `depth` follows from the referrer; no other contact of the client
+    has the same normalised email or LinkedIn profile (409 naming it); the cadence is
+    set; `contact.created` (and `contact.referral_added` with a referrer) is written in
+    the same transaction."""
     referred_by_id: uuid.UUID | None = fields.get("referred_by_id")
     depth = 0
     if referred_by_id is not None:
         depth = (await _referrer(session, principal, client.id, referred_by_id)).depth + 1
+    if fields.get("company_id") is not None:
+        await companies_service.of_client(session, principal, client.id, fields["company_id"])
     if fields.get("source") is None:
         fields["source"] = (
             ContactSource.referral if referred_by_id is not None else ContactSource.personal_network
@@ -278,6 +301,8 @@ async def create(
     refresh_next_touch_due(contact, organization.keep_in_touch_defaults, now=now)
     session.add(contact)
     await session.flush()
+    referral = ("contact.referral_added",) if referred_by_id is not None else ()
+    await _record(session, principal, contact, "contact.created", *referral)
     return contact
 
 
@@ -286,10 +311,11 @@ async def _reparent(
     principal: Principal,
     contact: Contact,
     referred_by_id: uuid.UUID | None,
-) -> None:
-    """Move `contact` with its branch under `referred_by_id`; every depth below follows."""
+) -> bool:
+    """Move `contact` with its branch under `referred_by_id`; every depth below follows.
+    Whether it moved."""
     if referred_by_id == contact.referred_by_id:
-        return
+        return False
     new_depth = 0
     if referred_by_id is not None:
         if referred_by_id == contact.id:
@@ -319,15 +345,26 @@ async def _reparent(
     )
     contact.referred_by_id = referred_by_id
     contact.depth = new_depth
+    return True
 
 
 async def update(
     session: AsyncSession, principal: Principal, contact: Contact, changes: dict[str, Any]
 ) -> Contact:
     """Apply a partial update. Re-parenting refuses cycles (409) and keeps the depth of the
-    whole moved branch right; duplicates are refused as on create; the cadence follows."""
+    whole moved branch right; the company must be the same client's; duplicates are
+    refused as on create; the cadence follows. A real change writes `contact.updated`,
+    and a move under a (new) referrer `contact.referral_added`, in the same transaction."""
+    version = contact.version
+    referred = False
     if "referred_by_id" in changes:
-        await _reparent(session, principal, contact, changes.pop("referred_by_id"))
+        referred_by_id = changes.pop("referred_by_id")
+        moved = await _reparent(session, principal, contact, referred_by_id)
+        referred = moved and referred_by_id is not None
+    if changes.get("company_id") is not None:
+        await companies_service.of_client(
+            session, principal, contact.client_id, changes["company_id"]
+        )
     if "email" in changes or "linkedin_url" in changes:
         email_normalized = normalise_email(changes.get("email", contact.email))
         linkedin_normalized = normalise_linkedin(changes.get("linkedin_url", contact.linkedin_url))
@@ -346,18 +383,28 @@ async def update(
         organization = await repository.organization(session, principal)
         refresh_next_touch_due(contact, organization.keep_in_touch_defaults, now=utc_now())
     await session.flush()
+    # The version moves only when a stored field really changed: an empty PATCH is no event.
+    if contact.version != version:
+        referral = ("contact.referral_added",) if referred else ()
+        await _record(session, principal, contact, "contact.updated", *referral)
     return contact
 
 
 async def delete(session: AsyncSession, principal: Principal, contact: Contact) -> int:
     """Delete a contact, keeping its referrals: its children move up to its parent (or
-    become roots) and their branches' depths follow, in this same transaction. Returns how
-    many children moved."""
+    become roots) and their branches' depths follow, in this same transaction, with
+    `contact.deleted` carrying the contact as it was. Returns how many children moved."""
+    last_seen = contact_read(await view(session, principal, contact))
     now = utc_now()
     await repository.shift_descendants_depth(session, contact, -1, now=now)
     moved = await repository.move_children(session, contact, now=now)
     await session.delete(contact)
     await session.flush()
+    await record_events(
+        session,
+        organization_id=contact.organization_id,
+        events=[NewEvent("contact.deleted", last_seen.client_id, last_seen)],
+    )
     return moved
 
 

@@ -1,4 +1,9 @@
-"""Assembling a client's contact forest in Python, in O(n), from one read of its contacts."""
+"""Assembling a client's contact forest in Python, in O(n), from one read of its contacts.
+
+The forest is built as plain dicts shaped like `ContactTree`, and serialised once by a
+schema (no validation, no type inference): a pydantic model per node cost more than
+everything else in a 5,000-contact tree (see benchmarks/README.md).
+"""
 
 import uuid
 from collections.abc import Sequence
@@ -6,14 +11,58 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.contacts.schemas import BranchYield, ChainLink, ContactTreeNode
-from app.contacts.warmth import warmth_of
+from pydantic import TypeAdapter
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
+
+from app.contacts.schemas import ChainLink
+from app.contacts.warmth import warmth_bounds
+from app.models.enums import Warmth
+
+
+class TreeNode(TypedDict):
+    """A `ContactTreeNode`, field for field and in the same order."""
+
+    id: uuid.UUID
+    full_name: str
+    company_name: str | None
+    title: str | None
+    depth: int
+    warmth: Warmth
+    last_contacted_at: datetime | None
+    descendant_count: int
+    children: list["TreeNode"]
+
+
+class BranchYieldRow(TypedDict):
+    """A `BranchYield`, field for field and in the same order."""
+
+    root_id: uuid.UUID
+    descendants: int
+    deepest_depth: int
+    met_in_interview: int
+
+
+class ContactTreeBody(TypedDict):
+    """A `ContactTree`, field for field and in the same order."""
+
+    client_id: uuid.UUID
+    roots: list[TreeNode]
+    branch_yields: list[BranchYieldRow]
+
+
+_TREE_JSON = TypeAdapter(ContactTreeBody)
 
 
 @dataclass(frozen=True, slots=True)
 class Forest:
-    roots: list[ContactTreeNode]
-    branch_yields: list[BranchYield]
+    roots: list[TreeNode]
+    branch_yields: list[BranchYieldRow]
+
+    def to_json(self, client_id: uuid.UUID) -> bytes:
+        """The `ContactTree` response body for `client_id`."""
+        return _TREE_JSON.dump_json(
+            {"client_id": client_id, "roots": self.roots, "branch_yields": self.branch_yields}
+        )
 
 
 def build_forest(
@@ -26,29 +75,34 @@ def build_forest(
 ) -> Forest | None:
     """The forest (or the subtree under `root_id`; None if it is not among `rows`).
 
-    `rows` carry id, referred_by_id, full_name, company_name, title, depth and
-    last_contacted_at, in the order children should be listed. `max_depth` counts
-    levels below the returned roots; descendant counts and yields ignore it.
-    Contacts caught in a (corrupt) cycle are left out rather than looping.
+    `rows` are tuples of (id, referred_by_id, full_name, company_name, title, depth,
+    last_contacted_at, met: the contact was met in an interview), in the order children
+    should be listed. `max_depth` counts levels below the returned roots; descendant
+    counts and yields ignore it. A root's `met_in_interview` counts the contacts below
+    it that were met, not the root itself, like `descendants`. Contacts caught in a
+    (corrupt) cycle are left out rather than looping.
     """
-    # Positions instead of UUIDs as keys: hashing a UUID runs Python code, and the
-    # tree endpoint must stay fast for thousands of contacts.
-    position = {row.id: i for i, row in enumerate(rows)}
-    children: list[list[int]] = [[] for _ in rows]
+    if not rows:
+        return None if root_id is not None else Forest(roots=[], branch_yields=[])
+    # Columns, and positions instead of UUIDs as keys: per-row attribute access and
+    # UUID hashing run Python code, and the tree must stay fast for thousands of contacts.
+    ids, parent_ids, names, companies, titles, depths, lasts, mets = zip(*rows, strict=True)
+    size = len(ids)
+    position = dict(zip(ids, range(size), strict=True))
+    if root_id is not None and root_id not in position:
+        return None
+    children: list[list[int]] = [[] for _ in range(size)]
     tops: list[int] = []
-    for i, row in enumerate(rows):
-        parent = position.get(row.referred_by_id) if row.referred_by_id is not None else None
+    for i, parent in enumerate(map(position.get, parent_ids)):  # None: a root
         if parent is None:
             tops.append(i)
         else:
             children[parent].append(i)
-    if root_id is not None and root_id not in position:
-        return None
     starts = [position[root_id]] if root_id is not None else tops
 
     # Pre-order walk without recursion: a long referral chain must not hit Python's stack.
     order: list[tuple[int, int]] = []
-    seen = [False] * len(rows)
+    seen = [False] * size
     stack = [(start, 0) for start in reversed(starts)]
     while stack:
         i, level = stack.pop()
@@ -56,43 +110,66 @@ def build_forest(
             continue
         seen[i] = True
         order.append((i, level))
-        stack.extend((child, level + 1) for child in reversed(children[i]))
+        if kids_of_i := children[i]:
+            stack.extend((child, level + 1) for child in reversed(kids_of_i))
 
-    # Reverse pre-order visits every child before its parent.
-    done = [False] * len(rows)
-    counts = [0] * len(rows)
-    deepest = [0] * len(rows)
-    nodes: list[ContactTreeNode | None] = [None] * len(rows)
+    # Reverse pre-order visits every child before its parent; `done` leaves out a child
+    # that closes a cycle back to the start.
+    warm_since, cooling_since = warmth_bounds(cold_after_days, now)
+    done = [False] * size
+    counts = [0] * size
+    deepest = list(depths)
+    met_below = [0] * size
+    nodes: list[TreeNode | None] = [None] * size
     for i, level in reversed(order):
-        row = rows[i]
-        kids = [k for k in children[i] if done[k]]
+        kids: list[TreeNode] = []
+        if kids_of_i := children[i]:
+            count = met = 0
+            deep = depths[i]
+            for k in kids_of_i:
+                if not done[k]:
+                    continue
+                count += counts[k] + 1
+                met += met_below[k] + mets[k]
+                if deepest[k] > deep:
+                    deep = deepest[k]
+                if (kid := nodes[k]) is not None:
+                    kids.append(kid)
+            counts[i], deepest[i], met_below[i] = count, deep, met
         done[i] = True
-        counts[i] = len(kids) + sum(counts[k] for k in kids)
-        deepest[i] = max(row.depth, max((deepest[k] for k in kids), default=0))
         if max_depth is not None and level > max_depth:
             continue
-        # Rows come typed from the database: skip re-validating thousands of nodes.
-        nodes[i] = ContactTreeNode.model_construct(
-            id=row.id,
-            full_name=row.full_name,
-            company_name=row.company_name,
-            title=row.title,
-            depth=row.depth,
-            warmth=warmth_of(row.last_contacted_at, cold_after_days=cold_after_days, now=now),
-            last_contacted_at=row.last_contacted_at,
-            descendant_count=counts[i],
-            children=[node for k in kids if (node := nodes[k]) is not None],
-        )
+        # The rule of `warmth_of`, with its bounds computed once.
+        last = lasts[i]
+        if last is None:
+            warmth = Warmth.never
+        elif last >= warm_since:
+            warmth = Warmth.warm
+        elif last >= cooling_since:
+            warmth = Warmth.cooling
+        else:
+            warmth = Warmth.cold
+        nodes[i] = {
+            "id": ids[i],
+            "full_name": names[i],
+            "company_name": companies[i],
+            "title": titles[i],
+            "depth": depths[i],
+            "warmth": warmth,
+            "last_contacted_at": last,
+            "descendant_count": counts[i],
+            "children": kids,
+        }
     roots = [(s, node) for s in starts if (node := nodes[s]) is not None]
     return Forest(
         roots=[node for _, node in roots],
         branch_yields=[
-            BranchYield(
-                root_id=node.id,
-                descendants=counts[s],
-                deepest_depth=deepest[s],
-                met_in_interview=0,
-            )
+            {
+                "root_id": node["id"],
+                "descendants": counts[s],
+                "deepest_depth": deepest[s],
+                "met_in_interview": met_below[s],
+            }
             for s, node in roots
         ],
     )

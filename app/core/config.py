@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     migrations_database_url: str | None = None
     database_pool_size: int = 10
     database_pool_timeout_seconds: float = 5.0
+    database_max_overflow: int = Field(default=10, ge=0)
+    # PostgreSQL cancels an API query running longer than this (0: no limit), so one
+    # heavy report cannot hold a connection; the request answers 503.
+    database_statement_timeout_ms: int = Field(default=15_000, ge=0)
 
     jwt_secret: SecretStr | None = None
     jwt_issuer: str = "coach-api"
@@ -45,12 +49,26 @@ class Settings(BaseSettings):
 
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # The largest CSV file `POST /clients/{id}/contacts/import` takes; that route's body
+    # limit is this plus multipart framing, in place of `max_body_bytes`.
+    import_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     idempotency_ttl_hours: int = 24
     log_level: str = "INFO"
 
     # Failed logins per email+IP inside the window before 429.
     login_max_failures: int = 5
     login_failure_window_seconds: int = 300
+
+    # Request rate limits (fixed windows). Counters live in this process unless
+    # `redis_url` is set, which shares them across API processes; if Redis cannot be
+    # reached, requests are let through (fail open) and a warning is logged.
+    redis_url: str | None = None
+    rate_limit_key_prefix: str = "coach:rate-limit:"
+    rate_limit_window_seconds: int = Field(default=60, ge=1)
+    rate_limit_per_user: int = Field(default=600, ge=1)
+    rate_limit_per_api_key: int = Field(default=600, ge=1)
+    # Sign-up, sign-in and refresh, per client IP: stricter, they are what attackers try.
+    rate_limit_auth_per_ip: int = Field(default=10, ge=1)
 
     # Webhooks. Private, loopback and link-local receivers are refused unless allowed
     # (local development and tests only).
@@ -59,6 +77,12 @@ class Settings(BaseSettings):
     # Deliver webhooks from inside the API process; None: on with SQLite, off with
     # PostgreSQL (where `coach-api worker` runs separately).
     worker_in_process: bool | None = None
+    # A claimed delivery whose worker died is taken over by another worker this long
+    # after its attempt would have timed out (twice `webhook_timeout_seconds`).
+    webhook_lease_margin_seconds: float = Field(default=60.0, ge=1)
+    # How often the worker sweeps for time-based events (contact.went_cold,
+    # client.stalled); crossings are day-scale, so minutes are plenty.
+    sweep_interval_seconds: float = Field(default=60.0, gt=0)
 
     # `GET /metrics` (Prometheus). With a token, scrapers send `Authorization: Bearer
     # <token>`; without one it is open in development and absent (404) in production.

@@ -12,7 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -159,6 +160,53 @@ def _constraint_name(exc: IntegrityError) -> str | None:
     return name if isinstance(name, str) else None
 
 
+# When the database is saturated, clients are told to come back rather than given a 500.
+POOL_EXHAUSTED_RETRY_AFTER_SECONDS = 2
+QUERY_TIMEOUT_RETRY_AFTER_SECONDS = 10
+_QUERY_CANCELED_SQLSTATE = "57014"  # PostgreSQL: statement_timeout (or a cancel request)
+
+
+def _is_query_canceled(exc: DBAPIError) -> bool:
+    # asyncpg's QueryCanceledError arrives wrapped in the driver adapter's error.
+    return any(
+        getattr(cause, "sqlstate", None) == _QUERY_CANCELED_SQLSTATE
+        for cause in (exc.orig, getattr(exc.orig, "__cause__", None))
+    )
+
+
+def database_unavailable_response(request: Request, exc: Exception) -> JSONResponse | None:
+    """503 + Retry-After for an exhausted pool or a statement timeout, naming the limit;
+    None for any other error."""
+    settings = request.app.state.settings
+    if isinstance(exc, PoolTimeoutError):
+        waited = settings.database_pool_timeout_seconds
+        return problem_response(
+            503,
+            "database-busy",
+            "Database busy",
+            f"No database connection became free within the {waited:g} s pool timeout; "
+            "retry shortly.",
+            headers={"Retry-After": str(POOL_EXHAUSTED_RETRY_AFTER_SECONDS)},
+            pool_timeout_seconds=waited,
+        )
+    if isinstance(exc, DBAPIError) and _is_query_canceled(exc):
+        limit_ms = settings.database_statement_timeout_ms
+        return problem_response(
+            503,
+            "query-timeout",
+            "Query timed out",
+            f"The request's database work exceeded the {limit_ms} ms statement timeout.",
+            headers={"Retry-After": str(QUERY_TIMEOUT_RETRY_AFTER_SECONDS)},
+            statement_timeout_ms=limit_ms,
+        )
+    return None
+
+
+def _internal_error(exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error", exc_info=exc)
+    return problem_response(500, "internal", "Internal server error", None)
+
+
 def _json_safe_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
     return [
         {
@@ -170,17 +218,22 @@ def _json_safe_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
     ]
 
 
+def error_response(exc: AppError) -> JSONResponse:
+    """The problem response for an error; routes that must commit first return it."""
+    headers = None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
+    elif isinstance(exc, Unauthorized):
+        headers = {"WWW-Authenticate": "Bearer"}  # RFC 6750 section 3
+    return problem_response(
+        exc.status, exc.slug, exc.title, exc.detail, headers=headers, **exc.extensions
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
-        headers = None
-        if isinstance(exc, TooManyRequests):
-            headers = {"Retry-After": str(exc.retry_after)}
-        elif isinstance(exc, Unauthorized):
-            headers = {"WWW-Authenticate": "Bearer"}  # RFC 6750 section 3
-        return problem_response(
-            exc.status, exc.slug, exc.title, exc.detail, headers=headers, **exc.extensions
-        )
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -217,10 +270,19 @@ def install_problem_handlers(app: FastAPI) -> None:
             "The resource changed while you were writing it; fetch it again and retry.",
         )
 
+    @app.exception_handler(PoolTimeoutError)
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        response = database_unavailable_response(request, exc)
+        if response is None:
+            return _internal_error(exc)
+        logger.warning("database unavailable: %s", type(exc).__name__)
+        return response
+
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error", exc_info=exc)
-        return problem_response(500, "internal", "Internal server error", None)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Also reached by errors raised in middleware (outside the handlers above).
+        return database_unavailable_response(request, exc) or _internal_error(exc)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

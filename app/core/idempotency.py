@@ -2,6 +2,9 @@
 
 Same key and same request within the TTL → the stored first response is
 replayed; same key, different request → 422; the first still in flight → 409.
+A response marked `Cache-Control: no-store` shows a secret once (an API key, a
+webhook secret, recovery codes): its body is never stored, and a retry answers
+409 with the first response's `Location` instead of creating a second one.
 Records are keyed by a digest of who the caller is (the user and organization
 of an access token, or the API key itself), so one caller's key never collides
 with (or replays for) another, and a retry after a token refresh still replays.
@@ -11,7 +14,7 @@ import hashlib
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import Header, Response
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,6 +29,8 @@ MAX_KEY_LENGTH = 255
 # An in-flight record older than this belongs to a request that died.
 ABANDONED_AFTER = timedelta(minutes=2)
 _REPLAYED_HEADERS = ("content-type", "location", "etag")
+# Stored in place of a withheld body's headers; never sent.
+_WITHHELD = "x-coach-withheld"
 
 IdempotencyKeyHeader = Annotated[
     str | None,
@@ -36,6 +41,11 @@ IdempotencyKeyHeader = Annotated[
         "first response (24 h); a different body with the same key answers 422.",
     ),
 ]
+
+
+def shows_secret_once(response: Response) -> None:
+    """Mark a response that reveals a secret: no cache keeps it, and neither do we."""
+    response.headers["Cache-Control"] = "no-store"
 
 
 class IdempotencyMiddleware:
@@ -187,14 +197,19 @@ class IdempotencyMiddleware:
                 record = await session.get(IdempotencyRecord, record_id)
                 if record is None:
                     return
-                kept = {
-                    name.decode("latin-1"): value.decode("latin-1")
+                headers = {
+                    name.decode("latin-1").lower(): value.decode("latin-1")
                     for name, value in captured["headers"]
-                    if name.decode("latin-1").lower() in _REPLAYED_HEADERS
                 }
+                kept = {name: value for name, value in headers.items() if name in _REPLAYED_HEADERS}
+                body = captured["body"]
+                if "no-store" in headers.get("cache-control", ""):
+                    kept = {name: value for name, value in kept.items() if name == "location"}
+                    kept[_WITHHELD] = "true"
+                    body = b""
                 record.response_status = captured["status"]
                 record.response_headers = kept
-                record.response_body = captured["body"]
+                record.response_body = body
                 record.completed_at = utc_now()
             await session.commit()
 
@@ -206,6 +221,16 @@ class _StoredResponse:
         self.body = record.response_body or b""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.headers.pop(_WITHHELD, None) is not None:
+            await problem_response(
+                409,
+                "idempotency-secret-not-replayable",
+                "Already created",
+                "The first request with this Idempotency-Key succeeded; its response held a "
+                "secret that is shown only once, so it cannot be replayed.",
+                headers=self.headers,
+            )(scope, receive, send)
+            return
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
         headers += [
             (b"content-length", str(len(self.body)).encode()),

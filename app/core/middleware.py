@@ -4,7 +4,10 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import problem_response
@@ -59,20 +62,54 @@ class _BodyTooLarge(Exception):
     pass
 
 
-class BodySizeLimitMiddleware:
-    """Refuses bodies over the limit with 413, by header or while streaming."""
+@dataclass(frozen=True, slots=True)
+class RouteBodyLimit:
+    """A route with its own body limit (a file upload) in place of the global one.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    `path` is the full template (`/api/v1/clients/{client_id}/...`): the middleware
+    runs before routing. `max_bytes` is the limit a refusal names; the body may carry
+    `framing_bytes` more (multipart boundaries and part headers around the file), so
+    that a file of exactly `max_bytes` fits and the route can check the file itself.
+    """
+
+    method: str
+    path: str
+    max_bytes: int
+    framing_bytes: int = 0
+
+
+class BodySizeLimitMiddleware:
+    """Refuses bodies over the limit with 413, by header or while streaming.
+
+    The limit is `max_bytes`, or that of the first `route_limits` entry matching the
+    request's method and path."""
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, route_limits: Sequence[RouteBodyLimit] = ()
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.route_limits = [(compile_path(limit.path)[0], limit) for limit in route_limits]
+
+    def _limit(self, scope: Scope) -> tuple[int, int]:
+        """(bytes allowed, the limit to name) for this request."""
+        path: str = scope["path"]
+        root_path: str = scope.get("root_path", "")
+        if root_path and path.startswith(root_path + "/"):
+            path = path[len(root_path) :]  # routing sees the path below the mount point
+        for pattern, limit in self.route_limits:
+            if scope["method"] == limit.method and pattern.match(path):
+                return limit.max_bytes + limit.framing_bytes, limit.max_bytes
+        return self.max_bytes, self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        allowed, named = self._limit(scope)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > allowed:
+            await _refuse(scope, receive, send, named)
             return
         received = 0
         exceeded = response_started = False
@@ -82,7 +119,7 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > allowed:
                     exceeded = True
                     raise _BodyTooLarge
             return message
@@ -101,14 +138,15 @@ class BodySizeLimitMiddleware:
             if response_started:
                 raise
         if exceeded and not response_started:
-            await self._refuse(scope, receive, send)
+            await _refuse(scope, receive, send, named)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(
-            413,
-            "payload-too-large",
-            "Request body too large",
-            f"The request body exceeds the limit of {self.max_bytes} bytes.",
-            limit_bytes=self.max_bytes,
-        )
-        await response(scope, receive, send)
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    response = problem_response(
+        413,
+        "payload-too-large",
+        "Request body too large",
+        f"The request body exceeds the limit of {limit:,} bytes.",
+        limit_bytes=limit,
+    )
+    await response(scope, receive, send)

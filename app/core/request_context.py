@@ -2,19 +2,27 @@
 
 The request-context middleware opens a fresh `RequestContext` for each request;
 the session dependency registers the request's session in it so the route class
-can commit it, and the logger reads the request id from it.
+can commit it, and the logger reads the request id from it. Authentication records
+the caller in it, so the audit log can name who changed what (app/audit/recorder.py).
 """
 
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+if TYPE_CHECKING:
+    from app.auth.principal import Principal
 
 
 @dataclass(slots=True)
 class RequestContext:
     request_id: str
     session: AsyncSession | None = None
+    # Set once the caller is authenticated; None for sign-up, sign-in and other
+    # unauthenticated requests.
+    principal: "Principal | None" = None
 
 
 _current: ContextVar[RequestContext | None] = ContextVar("coach_request_context", default=None)

@@ -3,28 +3,67 @@
 A dependency's teardown runs after the response has been sent, so a commit
 there could fail after a 200. Here the request's session is committed as soon
 as the endpoint returns; if the commit fails, the client gets the error.
+
+Before the endpoint runs (after authentication and parameter validation, so
+errors come in the usual order), the route also refuses what pydantic lets
+through but the contract does not:
+- JSON of the wrong type: FastAPI validates the decoded body in pydantic's lax
+  mode, which takes `0` for `false`, `true` for `1` and a number for a
+  date-time; the raw body is validated once more as strict JSON.
+- NUL characters in any text (path, query, body): PostgreSQL cannot store them,
+  and no person types one.
 """
 
+import email.message
 import functools
+import json
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import TypeAdapter, ValidationError
 
+from app.core.errors import problem_responses
 from app.core.request_context import current_request_context
+
+_current_request: ContextVar[Request | None] = ContextVar("coach_route_request", default=None)
 
 
 class AutoCommitAPIRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        super().__init__(path, _committing(endpoint), **kwargs)
+        self.strict_body: TypeAdapter[Any] | None = None
+        super().__init__(path, _committing(endpoint, self), **kwargs)
+        if self.body_field is not None:
+            # A body that cannot be decoded at all (not UTF-8, broken multipart) is a 400.
+            self.responses.setdefault(400, problem_responses(400)[400])
+            annotation = self.body_field.field_info.annotation
+            if annotation is not None:
+                self.strict_body = TypeAdapter(annotation)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle_remembering_request(request: Request) -> Response:
+            token = _current_request.set(request)
+            try:
+                return await handler(request)
+            finally:
+                _current_request.reset(token)
+
+        return handle_remembering_request
 
 
 def _committing(
-    endpoint: Callable[..., Coroutine[Any, Any, Any]],
+    endpoint: Callable[..., Coroutine[Any, Any, Any]], route: AutoCommitAPIRoute
 ) -> Callable[..., Coroutine[Any, Any, Any]]:
     @functools.wraps(endpoint)
     async def endpoint_then_commit(*args: Any, **kwargs: Any) -> Any:
+        request = _current_request.get()
+        if request is not None:
+            await _refuse_what_lax_validation_let_through(route, request)
         result = await endpoint(*args, **kwargs)
         context = current_request_context()
         if context is not None and context.session is not None:
@@ -32,6 +71,74 @@ def _committing(
         return result
 
     return endpoint_then_commit
+
+
+async def _refuse_what_lax_validation_let_through(
+    route: AutoCommitAPIRoute, request: Request
+) -> None:
+    texts: list[tuple[tuple[str | int, ...], Any]] = [
+        *((("path", name), value) for name, value in request.path_params.items()),
+        *((("query", name), value) for name, value in request.query_params.multi_items()),
+    ]
+    if route.body_field is not None and _is_form(request):
+        form = await request.form()  # already parsed (and kept) by FastAPI
+        texts += [(("body", name), value) for name, value in form.multi_items()]
+    elif route.body_field is not None and _is_json(request):
+        body = await request.body()  # already read (and kept) by FastAPI
+        if body:
+            if route.strict_body is not None:
+                _validate_strictly(route.strict_body, body)
+            texts.append((("body",), json.loads(body)))
+    nul_errors = [
+        {"loc": loc, "msg": "Text may not contain NUL (U+0000) characters.", "type": "string_nul"}
+        for where, value in texts
+        for loc in _nul_locations(where, value)
+    ]
+    if nul_errors:
+        raise RequestValidationError(nul_errors)
+
+
+def _nul_locations(where: tuple[str | int, ...], value: Any) -> list[tuple[str | int, ...]]:
+    if isinstance(value, str):
+        return [where] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [
+            found
+            for key, item in value.items()
+            for found in ([(*where, key)] if "\x00" in key else _nul_locations((*where, key), item))
+        ]
+    if isinstance(value, list):
+        return [
+            found for i, item in enumerate(value) for found in _nul_locations((*where, i), item)
+        ]
+    return []
+
+
+def _is_form(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "")
+    return content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded"))
+
+
+def _is_json(request: Request) -> bool:
+    """Whether FastAPI decoded this body as JSON (as it decides: by the media type)."""
+    content_type = request.headers.get("content-type")
+    if not content_type:
+        return False
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
+def _validate_strictly(adapter: TypeAdapter[Any], body: bytes) -> None:
+    try:
+        adapter.validate_json(body, strict=True)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
+        ) from exc
 
 
 def api_router(**kwargs: Any) -> APIRouter:

@@ -6,6 +6,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from jose import JWTError, jwt
 from pwdlib import PasswordHash
@@ -61,17 +62,14 @@ class InvalidToken(Exception):
     """The token is malformed, forged, expired or not meant for us."""
 
 
-def issue_access_token(
-    settings: Settings, *, user_id: uuid.UUID, organization_id: uuid.UUID, role: str
+def _encode(
+    settings: Settings, audience: str, lifetime: timedelta, subject_claims: dict[str, str]
 ) -> tuple[str, datetime]:
     now = utc_now()
-    expires_at = now + timedelta(minutes=settings.access_token_minutes)
-    claims = {
-        "sub": str(user_id),
-        "org": str(organization_id),
-        "role": role,
+    expires_at = now + lifetime
+    claims: dict[str, Any] = subject_claims | {
         "iss": settings.jwt_issuer,
-        "aud": settings.jwt_audience,
+        "aud": audience,
         "iat": int(now.timestamp()),
         "exp": int(expires_at.timestamp()),
         "jti": uuid.uuid4().hex,
@@ -80,31 +78,94 @@ def issue_access_token(
     return token, expires_at
 
 
-def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+def _decode(settings: Settings, token: str, audience: str) -> dict[str, Any]:
+    """The verified claims; raises (JWTError, InvalidToken, …) on any doubt."""
     options = {f"require_{claim}": True for claim in _REQUIRED_CLAIMS}
     options |= {"verify_aud": True, "verify_iss": True, "verify_exp": True}
+    header = jwt.get_unverified_header(token)
+    if header.get("alg") != JWT_ALGORITHM:
+        raise InvalidToken("unexpected algorithm")
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        settings.signing_secret(),
+        algorithms=[JWT_ALGORITHM],
+        audience=audience,
+        issuer=settings.jwt_issuer,
+        options=options,
+    )
+    # jose checks `exp` against the wall clock; this checks it against ours too,
+    # so tests that move time with `set_clock` see tokens expire.
+    if int(claims["exp"]) <= int(utc_now().timestamp()):
+        raise InvalidToken("expired")
+    return claims
+
+
+def issue_access_token(
+    settings: Settings, *, user_id: uuid.UUID, organization_id: uuid.UUID, role: str
+) -> tuple[str, datetime]:
+    return _encode(
+        settings,
+        settings.jwt_audience,
+        timedelta(minutes=settings.access_token_minutes),
+        {"sub": str(user_id), "org": str(organization_id), "role": role},
+    )
+
+
+def decode_access_token(settings: Settings, token: str) -> AccessClaims:
     try:
-        header = jwt.get_unverified_header(token)
-        if header.get("alg") != JWT_ALGORITHM:
-            raise InvalidToken("unexpected algorithm")
-        claims = jwt.decode(
-            token,
-            settings.signing_secret(),
-            algorithms=[JWT_ALGORITHM],
-            audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer,
-            options=options,
-        )
-        # jose checks `exp` against the wall clock; this checks it against ours too,
-        # so tests that move time with `set_clock` see tokens expire.
-        if int(claims["exp"]) <= int(utc_now().timestamp()):
-            raise InvalidToken("expired")
+        claims = _decode(settings, token, settings.jwt_audience)
         return AccessClaims(
             user_id=uuid.UUID(claims["sub"]),
             organization_id=uuid.UUID(claims["org"]),
             role=str(claims["role"]),
             token_id=str(claims["jti"]),
             expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=utc_now().tzinfo),
+        )
+    except (JWTError, KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise InvalidToken(str(exc)) from exc
+
+
+def _mfa_audience(settings: Settings) -> str:
+    # A different audience: an MFA token is never accepted as an access token,
+    # and an access token never as an MFA token.
+    return f"{settings.jwt_audience}/mfa"
+
+
+@dataclass(frozen=True, slots=True)
+class MfaClaims:
+    """A password sign-in waiting for its second factor (or for enrolment in one)."""
+
+    user_id: uuid.UUID
+    organization_id: uuid.UUID
+    role: str
+    purpose: str
+
+
+def issue_mfa_token(
+    settings: Settings,
+    *,
+    user_id: uuid.UUID,
+    organization_id: uuid.UUID,
+    role: str,
+    purpose: str,
+    lifetime: timedelta,
+) -> tuple[str, datetime]:
+    return _encode(
+        settings,
+        _mfa_audience(settings),
+        lifetime,
+        {"sub": str(user_id), "org": str(organization_id), "role": role, "purpose": purpose},
+    )
+
+
+def decode_mfa_token(settings: Settings, token: str) -> MfaClaims:
+    try:
+        claims = _decode(settings, token, _mfa_audience(settings))
+        return MfaClaims(
+            user_id=uuid.UUID(claims["sub"]),
+            organization_id=uuid.UUID(claims["org"]),
+            role=str(claims["role"]),
+            purpose=str(claims["purpose"]),
         )
     except (JWTError, KeyError, ValueError, TypeError, AttributeError) as exc:
         raise InvalidToken(str(exc)) from exc

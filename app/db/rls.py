@@ -19,6 +19,7 @@ TENANT_TABLES: tuple[str, ...] = (  # every table with organization_id; migratio
     "interviews",
     "interview_stage_changes",
     "question_templates",
+    "audit_entries",
 )
 
 # `nullif(..., '')` because a pooled connection reads an unset setting back as

@@ -31,11 +31,21 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
     database_url = async_database_url(url or settings.database_url)
     kwargs: dict[str, Any] = {}
     if database_url.startswith("postgresql"):
+        # An exhausted pool raises `sqlalchemy.exc.TimeoutError` after `pool_timeout`
+        # (answered 503 with Retry-After) instead of queueing requests forever.
         kwargs |= {
             "pool_size": settings.database_pool_size,
+            "max_overflow": settings.database_max_overflow,
             "pool_timeout": settings.database_pool_timeout_seconds,
             "pool_pre_ping": True,
         }
+        if settings.database_statement_timeout_ms:
+            # Per connection, so it covers every statement the app runs (answered 503).
+            kwargs["connect_args"] = {
+                "server_settings": {
+                    "statement_timeout": str(settings.database_statement_timeout_ms)
+                }
+            }
     engine = create_async_engine(database_url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)

@@ -35,14 +35,24 @@ _CONTACT = {
     "referred_by_id": None,
     "full_name": "Alan Mentor",
     "email": "alan@acme.example",
+    "phone": None,
+    "linkedin_url": "https://www.linkedin.com/in/alan-mentor",
     "company_name": "Acme",
     "title": "Engineering manager",
     "relationship": "work",
     "source": "personal_network",
     "role_at_company": "hiring_manager",
+    "strength": 4,
+    "tags": ["platform"],
+    "notes": None,
+    "next_follow_up_at": None,
+    "keep_in_touch_days": None,
+    "company_id": "7f1e2d3c-4b5a-4968-8776-655443322105",
+    "referred_in_interview_id": None,
     "depth": 0,
-    "warmth": "warm",
     "last_contacted_at": _NOW,
+    "warmth": "warm",
+    "next_touch_due_at": "2027-01-25T09:30:00Z",
     "created_at": _NOW,
     "updated_at": _NOW,
 }
@@ -124,22 +134,37 @@ EVENT_TYPES: tuple[EventType, ...] = (
     EventType("client.deleted", "A client and everything under it were deleted.", _CLIENT),
     EventType(
         "client.stalled",
-        "Nothing moved for a client for the organization's `stalled_after_days`; "
-        "emitted once per crossing.",
+        "An active client had no moving event (a touch with a contact other than a "
+        "note, an interview stage change, a contact added) for the organization's "
+        "`stalled_after_days`; once per crossing: moving again re-arms it.",
         {"client": _CLIENT, "last_moved_at": "2026-11-12T10:00:00Z", "stalled_after_days": 14},
     ),
     EventType("contact.created", "A contact was added to a client's network.", _CONTACT),
-    EventType("contact.updated", "A contact changed.", _CONTACT),
-    EventType("contact.deleted", "A contact was deleted.", _CONTACT),
+    EventType("contact.updated", "A contact's stored fields changed.", _CONTACT),
+    EventType(
+        "contact.deleted",
+        "A contact was deleted (the data is the contact as it was); the people it "
+        "introduced moved up to its referrer.",
+        _CONTACT,
+    ),
     EventType(
         "contact.went_cold",
-        "A contact crossed into cold (no touch for `cold_after_days`); once per crossing.",
+        "A contact crossed into cold (no touch for `cold_after_days`); once per crossing: "
+        "a new touch re-arms it.",
         {**_CONTACT, "warmth": "cold"},
     ),
     EventType(
         "contact.referral_added",
-        "A contact was added with a parent: the referral chain grew by one.",
-        {**_CONTACT, "referred_by_id": "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f09", "depth": 1},
+        "A contact now hangs under a referrer: added with `referred_by_id`, moved under a "
+        "(new) one, or obtained in an interview (`referred_in_interview_id`). The chain grew "
+        "by one; `contact.created` or `contact.updated` comes with it.",
+        {
+            **_CONTACT,
+            "referred_by_id": "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f09",
+            "referred_in_interview_id": "9b3c4d5e-6f7a-4b2c-8d3e-4f5a6b7c8d07",
+            "source": "referral",
+            "depth": 1,
+        },
     ),
     EventType("interaction.created", "A touch with a contact was logged.", _INTERACTION),
     EventType("company.created", "A company was added to a client's target list.", _COMPANY),

@@ -2,11 +2,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, Query
-from pydantic import AwareDatetime
 
 from app.auth.dependencies import Authorize
 from app.auth.principal import Principal
 from app.core.errors import problem_responses
+from app.core.instants import UtcInstant
 from app.core.pagination import Page, PageParamsDep
 from app.core.routing import api_router
 from app.db.session import SessionDep
@@ -60,8 +60,8 @@ async def list_events(
         str | None, Query(alias="type", max_length=64, examples=["client.created"])
     ] = None,
     client_id: uuid.UUID | None = None,
-    since: Annotated[AwareDatetime | None, Query(description="Occurred at or after.")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Occurred before.")] = None,
+    since: Annotated[UtcInstant | None, Query(description="Occurred at or after.")] = None,
+    until: Annotated[UtcInstant | None, Query(description="Occurred before.")] = None,
 ) -> Page[EventRead]:
     events, next_cursor = await service.list_events(
         session, params=page, type=type_filter, client_id=client_id, since=since, until=until

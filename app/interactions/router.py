@@ -2,13 +2,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends, Query, status
-from pydantic import AwareDatetime
 
 from app.auth.dependencies import Authorize
 from app.auth.principal import Principal
 from app.clients import service as clients_service
 from app.core.errors import problem_responses
 from app.core.idempotency import IdempotencyKeyHeader
+from app.core.instants import UtcInstant
 from app.core.pagination import Page, PageParamsDep
 from app.core.routing import api_router
 from app.db.session import SessionDep
@@ -23,10 +23,8 @@ InteractionReader = Annotated[Principal, Depends(Authorize(Scope.contacts_read))
 InteractionWriter = Annotated[Principal, Depends(Authorize(Scope.contacts_write))]
 
 KindFilter = Annotated[InteractionKind | None, Query(description="Only this kind.")]
-SinceFilter = Annotated[
-    AwareDatetime | None, Query(description="Occurred at or after this instant.")
-]
-UntilFilter = Annotated[AwareDatetime | None, Query(description="Occurred before this instant.")]
+SinceFilter = Annotated[UtcInstant | None, Query(description="Occurred at or after this instant.")]
+UntilFilter = Annotated[UtcInstant | None, Query(description="Occurred before this instant.")]
 
 
 @router.get(

@@ -4,15 +4,15 @@ Both are built from a fixed number of queries whatever the client's size.
 """
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.contacts.repository import organization
-from app.contacts.warmth import warmth_bounds
 from app.core.time import utc_now
 from app.interviews import repository
+from app.interviews.repository import OUTREACH_FOLLOW_UP_AFTER, THANK_YOU_AFTER, ActionCutoffs
 from app.interviews.schemas import (
     BoardCard,
     BoardLane,
@@ -26,10 +26,6 @@ from app.interviews.schemas import (
 from app.interviews.service import TRANSITIONS
 from app.models import Client
 from app.models.pipeline import InterviewKind, InterviewStage
-
-# Defaults until the organization's settings carry them.
-THANK_YOU_AFTER = timedelta(hours=24)
-OUTREACH_FOLLOW_UP_AFTER = timedelta(days=7)
 
 # Most urgent first: a late thank-you costs the impression the meeting made; a company
 # without a contact is the start of a long road.
@@ -92,7 +88,7 @@ async def next_actions(
     each action says why and which objects it concerns. One query per kind of action."""
     now = utc_now()
     cold_after_days = (await organization(session, principal)).cold_after_days
-    warm_since, cooling_since = warmth_bounds(cold_after_days, now)
+    at = ActionCutoffs.at(now, cold_after_days)
     found: dict[NextActionKind, list[NextAction]] = {kind: [] for kind in URGENCY}
 
     def add(
@@ -119,7 +115,7 @@ async def next_actions(
         )
 
     cid = client.id
-    for row in await repository.thank_yous_due(session, cid, now - THANK_YOU_AFTER, limit):
+    for row in await repository.thank_yous_due(session, cid, at, limit):
         add(
             "send_thank_you",
             f"You met {row.full_name or 'them'} more than 24 hours ago and have not "
@@ -128,7 +124,7 @@ async def next_actions(
             interview_id=row.id,
             contact_id=row.contact_id,
         )
-    for row in await repository.follow_ups_due(session, cid, now, limit):
+    for row in await repository.follow_ups_due(session, cid, at, limit):
         add(
             "follow_up_due",
             f"The follow-up you planned with {row.full_name} is due.",
@@ -136,9 +132,7 @@ async def next_actions(
             contact_id=row.id,
         )
     follow_up_days = OUTREACH_FOLLOW_UP_AFTER.days
-    for row in await repository.unanswered_outreach(
-        session, cid, now - OUTREACH_FOLLOW_UP_AFTER, limit
-    ):
+    for row in await repository.unanswered_outreach(session, cid, at, limit):
         add(
             "follow_up_outreach",
             f"{row.full_name} has not answered in more than {follow_up_days} days; follow up.",
@@ -146,7 +140,7 @@ async def next_actions(
             outreach_id=row.id,
             contact_id=row.contact_id,
         )
-    for row in await repository.meetings_without_referrals(session, cid, limit):
+    for row in await repository.meetings_without_referrals(session, cid, at, limit):
         add(
             "ask_for_referral",
             f"Your meeting with {row.full_name} has not yielded a name yet; ask whom else "
@@ -155,7 +149,7 @@ async def next_actions(
             interview_id=row.id,
             contact_id=row.contact_id,
         )
-    for row in await repository.contacts_cooling(session, cid, warm_since, cooling_since, limit):
+    for row in await repository.contacts_cooling(session, cid, at, limit):
         add(
             "contact_turning_cold",
             f"{row.full_name} is turning cold; get back in touch before {cold_after_days} "
@@ -163,7 +157,7 @@ async def next_actions(
             row.last_contacted_at,
             contact_id=row.id,
         )
-    for row in await repository.warm_roots_without_referrals(session, cid, warm_since, limit):
+    for row in await repository.warm_roots_without_referrals(session, cid, at, limit):
         add(
             "ask_root_for_people",
             f"{row.full_name} knows you well and has introduced no one yet; ask for people "
@@ -171,7 +165,7 @@ async def next_actions(
             row.last_contacted_at,
             contact_id=row.id,
         )
-    for row in await repository.companies_without_people(session, cid, limit):
+    for row in await repository.companies_without_people(session, cid, at, limit):
         add(
             "find_person_at_company",
             f"No contact at {row.name} yet; find the person to talk to (a potential boss "

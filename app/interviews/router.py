@@ -12,9 +12,11 @@ from app.core.idempotency import IdempotencyKeyHeader
 from app.core.pagination import Page, PageParamsDep
 from app.core.routing import api_router
 from app.db.session import SessionDep
-from app.interviews import board, service
+from app.interviews import attribution, board, service
 from app.interviews.schemas import (
+    ContactTreeYield,
     InterviewCreate,
+    InterviewDetail,
     InterviewRead,
     InterviewUpdate,
     NextActions,
@@ -89,15 +91,20 @@ async def create_interview(
 @router.get(
     "/interviews/{interview_id}",
     operation_id="interviews_get",
-    summary="Get an interview with its stage history",
+    summary="Get an interview with its stage history and its origin",
+    description="`origin` traces the interview back through its contact: the root "
+    "contact, the chain of introductions from it, and the informational interviews held "
+    "along the way. Only this read carries it (lists and writes do not, to stay cheap).",
     responses=problem_responses(404),
 )
 async def get_interview(
     interview_id: uuid.UUID, session: SessionDep, principal: PipelineReader, response: Response
-) -> InterviewRead:
+) -> InterviewDetail:
     interview = await service.get(session, principal, interview_id)
     set_etag(response, interview.version)
-    return _read(await service.view(session, interview), principal)
+    read = _read(await service.view(session, interview), principal)
+    origin = await attribution.origin(session, principal, interview)
+    return InterviewDetail(**dict(read), origin=origin)
 
 
 @router.patch(
@@ -205,6 +212,24 @@ async def get_pipeline(
 ) -> PipelineBoard:
     client = await clients_service.get(session, principal, client_id)
     return await board.pipeline(session, client)
+
+
+@router.get(
+    "/clients/{client_id}/contact-tree/yield",
+    operation_id="contact_tree_yield",
+    summary="What each root contact's branch has produced",
+    description="Per root (first-line) contact: the contacts reached through it, and the "
+    "informational interviews held, job interviews and offers that trace back to it "
+    "(through the interview's contact, anywhere in the branch, the root included). Every "
+    "root is listed, most productive first. API keys need `contacts:read`.",
+    responses=problem_responses(404),
+)
+async def get_contact_tree_yield(
+    client_id: uuid.UUID, session: SessionDep, principal: PipelineReader
+) -> ContactTreeYield:
+    client = await clients_service.get(session, principal, client_id)
+    roots = await attribution.root_yields(session, principal, client)
+    return ContactTreeYield(client_id=client.id, roots=roots)
 
 
 @router.get(

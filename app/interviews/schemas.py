@@ -5,6 +5,8 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from app.auth.schemas import InputModel
+from app.contacts.schemas import ChainLink
+from app.core.partial import refuse_cleared
 from app.models.pipeline import (
     InterviewFormat,
     InterviewKind,
@@ -114,6 +116,61 @@ class InterviewRead(BaseModel):
     stage_history: list[StageChangeRead] = Field(description="Oldest first.")
     created_at: datetime
     updated_at: datetime
+
+
+class OriginMeeting(BaseModel):
+    """An informational interview held with someone on the chain."""
+
+    id: uuid.UUID
+    contact_id: uuid.UUID
+    held_at: datetime
+
+
+class InterviewOrigin(BaseModel):
+    """Where an interview came from: the trail of introductions that led to its contact."""
+
+    root: ChainLink = Field(description="The first-line contact the trail starts from.")
+    chain: list[ChainLink] = Field(
+        description="Root first, the interview's contact last (just the root when the "
+        "contact is a root): the A → B → C → D trail of introductions."
+    )
+    informational_interviews: list[OriginMeeting] = Field(
+        description="Informational interviews held with the people on the chain (this "
+        "interview excepted), oldest first."
+    )
+
+
+class InterviewDetail(InterviewRead):
+    """One interview as `GET /interviews/{interview_id}` returns it: with its origin."""
+
+    origin: InterviewOrigin | None = Field(
+        description="Attribution: null when the interview has no contact. Only the single "
+        "read carries it; lists and writes leave it out, to stay cheap."
+    )
+
+
+class RootYield(BaseModel):
+    """What one root contact's branch has produced (the root itself included)."""
+
+    root_id: uuid.UUID
+    full_name: str
+    company_name: str | None
+    descendants: int = Field(description="Contacts reached through this root.")
+    informational_interviews_held: int = Field(
+        description="Informational interviews held (or followed up) with anyone in the branch."
+    )
+    job_interviews: int = Field(
+        description="Job interviews, at any stage, whose contact is in the branch."
+    )
+    offers: int = Field(description="Of those, the ones that reached `offer`.")
+
+
+class ContactTreeYield(BaseModel):
+    client_id: uuid.UUID
+    roots: list[RootYield] = Field(
+        description="Every root contact, most productive first: by offers, job interviews, "
+        "informational interviews held, then descendants; ties by name."
+    )
 
 
 class TransitionCreate(InputModel):
@@ -244,13 +301,7 @@ class QuestionTemplateUpdate(InputModel):
 
     @model_validator(mode="after")
     def _not_cleared(self) -> "QuestionTemplateUpdate":
-        cleared = [
-            n
-            for n in ("category", "text")
-            if n in self.model_fields_set and getattr(self, n) is None
-        ]
-        if cleared:
-            raise ValueError(f"{', '.join(cleared)} cannot be null")
+        refuse_cleared(self, ("category", "text"))
         return self
 
 

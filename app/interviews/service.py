@@ -19,8 +19,6 @@ from app.companies import service as companies_service
 from app.contacts import repository as contacts_repository
 from app.contacts import service as contacts_service
 from app.contacts.normalise import normalise_email, normalise_linkedin
-from app.contacts.schemas import ContactRead, contact_columns
-from app.contacts.warmth import warmth_of
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.pagination import PageParams, SortKey, paginate
 from app.core.time import utc_now
@@ -343,7 +341,9 @@ async def add_referrals(
     """Hang the people the interviewee suggested under the interviewee, with
     `source = referral` and this interview remembered. New people matching an existing
     contact by normalised email or LinkedIn reuse it; existing contacts move with their
-    branch unless that would make a cycle (409). All or nothing."""
+    branch unless that would make a cycle (409). All or nothing. The contacts service
+    writes the events: `contact.created`, `contact.updated`, and `contact.referral_added`
+    for each contact that now hangs under the interviewee."""
     if interview.contact_id is None:
         raise Unprocessable("This interview has no contact to hang referrals under.")
     referrer = await contacts_repository.get_client_contact(
@@ -369,11 +369,13 @@ async def add_referrals(
             session,
             principal,
             client,
-            {**fields, "referred_by_id": referrer.id, "source": ContactSource.referral},
+            {
+                **fields,
+                "referred_by_id": referrer.id,
+                "source": ContactSource.referral,
+                "referred_in_interview_id": interview.id,
+            },
         )
-        contact.referred_in_interview_id = interview.id
-        await session.flush()
-        await _record_referral(session, principal, contact)
         outcomes.append(_outcome(contact, "created"))
     for contact_id in existing_contact_ids:
         outcomes.append(await _adopt(session, principal, interview, referrer, contact_id, "moved"))
@@ -396,31 +398,15 @@ async def _adopt(
     if contact.id == referrer.id:
         raise _field_problem("existing_contact_ids", "cannot include the interviewee")
     already = contact.referred_by_id == referrer.id
-    if not already:
-        # Re-parenting refuses cycles (409) and moves the branch's depths along.
-        await contacts_service.update(session, principal, contact, {"referred_by_id": referrer.id})
-    contact.source = ContactSource.referral
+    # Re-parenting refuses cycles (409) and moves the branch's depths along.
+    changes: dict[str, Any] = {"referred_by_id": referrer.id, "source": ContactSource.referral}
     if contact.referred_in_interview_id is None or not already:
-        contact.referred_in_interview_id = interview.id
-    await session.flush()
-    if not already:
-        await _record_referral(session, principal, contact)
+        changes["referred_in_interview_id"] = interview.id
+    await contacts_service.update(session, principal, contact, changes)
     return _outcome(contact, "already_referred" if already else outcome)
 
 
 def _outcome(contact: Contact, outcome: Any) -> ReferralOutcome:
     return ReferralOutcome(
         contact_id=contact.id, full_name=contact.full_name, depth=contact.depth, outcome=outcome
-    )
-
-
-async def _record_referral(session: AsyncSession, principal: Principal, contact: Contact) -> None:
-    cold_after_days = (await contacts_repository.organization(session, principal)).cold_after_days
-    warmth = warmth_of(contact.last_contacted_at, cold_after_days=cold_after_days, now=utc_now())
-    await record_event(
-        session,
-        organization_id=contact.organization_id,
-        type="contact.referral_added",
-        client_id=contact.client_id,
-        payload=ContactRead(**contact_columns(contact), warmth=warmth),
     )

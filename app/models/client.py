@@ -29,6 +29,9 @@ class Client(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
     weekly_informational_goal: Mapped[int | None]
     # Coach-only: never shown to the client role.
     notes: Mapped[str | None] = mapped_column(Text)
+    # When the client last moved, as of the `client.stalled` event that announced the
+    # stall (app/events/sweep.py). A newer move re-arms it without anyone resetting it.
+    stalled_notified_for: Mapped[datetime | None]
 
 
 class ClientCoach(TenantMixin, Base):

@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, JSONDocument, TenantMixin, TimestampMixin, VersionedMixin
@@ -11,6 +11,11 @@ from app.models.enums import (
     InteractionKind,
     Relationship,
     RoleAtCompany,
+)
+
+_COLD_UNANNOUNCED = text(
+    "last_contacted_at IS NOT NULL "
+    "AND (cold_notified_for IS NULL OR last_contacted_at > cold_notified_for)"
 )
 
 
@@ -32,6 +37,14 @@ class Contact(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
         Index(None, "organization_id", "client_id", "next_touch_due_at"),
         Index(None, "organization_id", "company_id"),
         Index(None, "organization_id", "referred_in_interview_id"),
+        # The sweep's worklist: contacted, and not yet announced cold for that last touch.
+        Index(
+            "ix_contacts_cold_unannounced",
+            "organization_id",
+            "last_contacted_at",
+            postgresql_where=_COLD_UNANNOUNCED,
+            sqlite_where=_COLD_UNANNOUNCED,
+        ),
     )
 
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
@@ -69,6 +82,9 @@ class Contact(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
     depth: Mapped[int] = mapped_column(default=0)
     last_contacted_at: Mapped[datetime | None]
     next_touch_due_at: Mapped[datetime | None]
+    # The `last_contacted_at` whose crossing into cold `contact.went_cold` announced
+    # (app/events/sweep.py). A newer touch re-arms it without anyone resetting it.
+    cold_notified_for: Mapped[datetime | None]
 
 
 class Interaction(IdMixin, TimestampMixin, TenantMixin, Base):

@@ -33,6 +33,7 @@ class Scope(StrEnum):
     events_read = "events:read"
     webhooks_read = "webhooks:read"
     webhooks_write = "webhooks:write"
+    audit_read = "audit:read"
 
 
 class Relationship(StrEnum):

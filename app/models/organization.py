@@ -2,9 +2,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.time import utc_now
 from app.db.base import Base, IdMixin, JSONDocument, TenantMixin, TimestampMixin, VersionedMixin
 from app.models.enums import Role
 
@@ -20,6 +21,8 @@ class Organization(IdMixin, TimestampMixin, VersionedMixin, Base):
     stalled_after_days: Mapped[int] = mapped_column(default=14)
     # Keep-in-touch cadence per contact relationship, e.g. {"work": 45}.
     keep_in_touch_defaults: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Owners, admins and coaches must sign in with a second factor (app/auth/mfa.py).
+    require_mfa_for_staff: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class User(IdMixin, TimestampMixin, Base):
@@ -30,6 +33,27 @@ class User(IdMixin, TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
+    # Two-factor sign-in (TOTP). The secret is kept as is, not hashed: checking a code
+    # needs it. Set when enrolment starts; in force once `mfa_enabled_at` is set.
+    mfa_secret: Mapped[str | None] = mapped_column(String(64))
+    mfa_enabled_at: Mapped[datetime | None]
+    # The TOTP time step of the last accepted code: a code never works twice.
+    mfa_last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class MfaRecoveryCode(IdMixin, Base):
+    """A single-use code that stands in for the authenticator app; kept as a digest.
+
+    Per user, like `users` (a login is global), so not a tenant table.
+    """
+
+    __tablename__ = "mfa_recovery_codes"
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 class Membership(IdMixin, TimestampMixin, TenantMixin, Base):

@@ -2,17 +2,19 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import Path, Response, status
+from fastapi.responses import JSONResponse
 
 from app.auth.schemas import TokenRead
 from app.core.config import SettingsDep
-from app.core.errors import problem_responses
+from app.core.errors import AppError, error_response, problem_responses
 from app.core.etags import IfMatchHeader, check_if_match, set_etag
-from app.core.idempotency import IdempotencyKeyHeader
+from app.core.idempotency import IdempotencyKeyHeader, shows_secret_once
 from app.core.pagination import Page, PageParamsDep
+from app.core.rate_limit_http import AuthAttemptLimit
 from app.core.routing import api_router
 from app.db.session import SessionDep
 from app.models import ApiKey, Invitation, Organization
-from app.models.enums import Role, Scope
+from app.models.enums import Scope
 from app.organizations import service
 from app.organizations.dependencies import (
     OrganizationAdmin,
@@ -45,17 +47,6 @@ def _gone_response() -> dict[int | str, dict[str, Any]]:
 def _organization_read(organization: Organization, response: Response) -> OrganizationRead:
     set_etag(response, organization.version)
     return OrganizationRead.model_validate(organization)
-
-
-def _member_read(view: service.MemberView) -> MemberRead:
-    return MemberRead(
-        user_id=view.user.id,
-        email=view.user.email,
-        full_name=view.user.full_name,
-        role=Role(view.membership.role),
-        client_id=view.membership.client_id,
-        joined_at=view.membership.created_at,
-    )
 
 
 def _api_key_fields(api_key: ApiKey) -> dict[str, Any]:
@@ -119,7 +110,7 @@ async def list_members(
     session: SessionDep, principal: StaffMember, page: PageParamsDep
 ) -> Page[MemberRead]:
     views, next_cursor = await service.list_members(session, params=page)
-    return Page(data=[_member_read(v) for v in views], next_cursor=next_cursor)
+    return Page(data=[service.member_read(v) for v in views], next_cursor=next_cursor)
 
 
 @router.patch(
@@ -136,7 +127,7 @@ async def update_member(
     view = await service.change_member_role(
         session, principal, user_id, role=body.role, client_id=body.client_id
     )
-    return _member_read(view)
+    return service.member_read(view)
 
 
 @router.delete(
@@ -191,22 +182,29 @@ def _invitation_fields(invitation: Invitation) -> dict[str, Any]:
 
 @router.post(
     "/invitations/{token}/accept",
+    response_model=TokenRead,
     operation_id="invitations_accept",
     summary="Accept an invitation: join and sign in",
     description="No authentication: the token is the credential. A new email gets an "
     "account with this name and password; an existing account must give its own password. "
-    "Unknown tokens answer 404; used or expired ones 410.",
-    responses={**problem_responses(404, 409), **_gone_response()},
+    "Unknown tokens answer 404; used or expired ones 410. When a second factor is due (the "
+    "account has one, or the organization requires one of staff) the member joins but the "
+    "answer is the same 403 `mfa-required` / `mfa-enrolment-required` problem as "
+    "`POST /auth/token`, whose `mfa_token` finishes signing in.",
+    responses={**problem_responses(401, 403, 404, 409, 429), **_gone_response()},
+    dependencies=[AuthAttemptLimit],
 )
 async def accept_invitation(
     token: Annotated[str, Path(min_length=1, max_length=256)],
     body: InvitationAccept,
     session: SessionDep,
     settings: SettingsDep,
-) -> TokenRead:
+) -> TokenRead | JSONResponse:
     tokens = await service.accept_invitation(
         session, settings, token=token, full_name=body.full_name, password=body.password
     )
+    if isinstance(tokens, AppError):
+        return error_response(tokens)
     return TokenRead(
         access_token=tokens.access_token,
         expires_in=tokens.expires_in,
@@ -241,11 +239,13 @@ async def create_api_key(
     body: ApiKeyCreate,
     session: SessionDep,
     principal: OrganizationAdmin,
+    response: Response,
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> ApiKeyCreated:
     api_key, key = await service.create_api_key(
         session, principal, name=body.name, scopes=body.scopes
     )
+    shows_secret_once(response)
     return ApiKeyCreated(**_api_key_fields(api_key), key=key)
 
 

@@ -43,6 +43,9 @@ class OrganizationRead(BaseModel):
     keep_in_touch_defaults: dict[str, int] = Field(
         description="Default keep-in-touch cadence in days per contact relationship."
     )
+    require_mfa_for_staff: bool = Field(
+        description="Owners, admins and coaches must sign in with a second factor (TOTP)."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -59,9 +62,19 @@ class OrganizationUpdate(InputModel):
         description="Replaces the whole mapping.",
         examples=[{"work": 45, "family": 90}],
     )
+    require_mfa_for_staff: bool | None = Field(
+        default=None,
+        description="Require two-factor sign-in of owners, admins and coaches. Members not "
+        "enrolled yet are asked to enrol at their next sign-in or token refresh.",
+    )
 
     @field_validator(
-        "name", "timezone", "cold_after_days", "stalled_after_days", "keep_in_touch_defaults"
+        "name",
+        "timezone",
+        "cold_after_days",
+        "stalled_after_days",
+        "keep_in_touch_defaults",
+        "require_mfa_for_staff",
     )
     @classmethod
     def _not_null(cls, value: Any) -> Any:

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
 
+from app.auth import mfa
 from app.auth import service as auth_service
 from app.auth.dependencies import API_KEY_PREFIX
 from app.auth.principal import Principal
@@ -19,16 +19,17 @@ from app.core.errors import (
     Conflict,
     Forbidden,
     NotFound,
-    PreconditionFailed,
     Unauthorized,
     Unprocessable,
 )
 from app.core.pagination import PageParams, SortKey, paginate
 from app.core.security import hash_password, hash_secret, new_secret, verify_password
 from app.core.time import utc_now
+from app.events.service import record_event
 from app.models import ApiKey, ClientCoach, Invitation, Membership, Organization, RefreshToken, User
 from app.models.enums import ADMIN_ROLES, Role, Scope
 from app.organizations import repository
+from app.organizations.schemas import MemberRead
 
 # The visible start of an API key: `ck_` and the first hex digits of its id.
 API_KEY_PREFIX_LENGTH = 12
@@ -42,6 +43,18 @@ class Gone(AppError):
 class MemberView:
     membership: Membership
     user: User
+
+
+def member_read(view: MemberView) -> MemberRead:
+    """The member as the API returns it (and as `member.joined` carries it)."""
+    return MemberRead(
+        user_id=view.user.id,
+        email=view.user.email,
+        full_name=view.user.full_name,
+        role=Role(view.membership.role),
+        client_id=view.membership.client_id,
+        joined_at=view.membership.created_at,
+    )
 
 
 # Organization
@@ -59,12 +72,7 @@ async def update_organization(
         if name == "keep_in_touch_defaults":
             value = {str(relationship): days for relationship, days in value.items()}
         setattr(organization, name, value)
-    try:
-        await session.flush()
-    except StaleDataError as exc:
-        raise PreconditionFailed(
-            "The organization changed while you were saving; fetch it again and retry."
-        ) from exc
+    await session.flush()  # a concurrent change raises StaleDataError: 412, app-wide
     return organization
 
 
@@ -204,8 +212,13 @@ async def create_invitation(
 
 async def accept_invitation(
     session: AsyncSession, settings: Settings, *, token: str, full_name: str, password: str
-) -> auth_service.IssuedTokens:
+) -> auth_service.IssuedTokens | AppError:
     """Join the invitation's organization and sign in.
+
+    When a second factor is due (the account has one, or the organization requires
+    one of staff), the membership is still created but no tokens are issued: the
+    returned (not raised, so the join commits) `mfa-required` or
+    `mfa-enrolment-required` problem carries the `mfa_token` to finish signing in.
 
     A new email gets an account with this name and password; an existing
     account must give its own password (401). Each invitation works once and
@@ -250,15 +263,27 @@ async def accept_invitation(
     if getattr(claimed, "rowcount", 0) != 1:
         raise Gone("This invitation was already used.")
     role = Role(invitation.role)
-    session.add(
-        Membership(
-            organization_id=invitation.organization_id,
-            user_id=user.id,
-            role=role,
-            client_id=invitation.client_id,
-        )
+    membership = Membership(
+        organization_id=invitation.organization_id,
+        user_id=user.id,
+        role=role,
+        client_id=invitation.client_id,
     )
+    session.add(membership)
     await session.flush()
+    await record_event(
+        session,
+        organization_id=invitation.organization_id,
+        type="member.joined",
+        client_id=None,  # about the organization, even when the member is a client's login
+        payload=member_read(MemberView(membership, user)),
+    )
+    try:
+        # Joining is no way around a second factor the account (or now the
+        # organization) requires: the member then signs in through the MFA step.
+        await mfa.check_sign_in(session, settings, user=user, membership=membership)
+    except (mfa.MfaRequired, mfa.MfaEnrolmentRequired) as second_factor_due:
+        return second_factor_due
     return await auth_service.issue_tokens(
         session,
         settings,

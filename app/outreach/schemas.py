@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.auth.schemas import InputModel
+from app.core.partial import refuse_cleared
 from app.models.pipeline import OutreachChannel, OutreachPurpose, OutreachStatus
 
 Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
@@ -63,10 +64,7 @@ class OutreachUpdate(InputModel):
 
     @model_validator(mode="after")
     def _required_fields_are_not_cleared(self) -> "OutreachUpdate":
-        fields = ("channel", "purpose", "questions", "status")
-        cleared = [n for n in fields if n in self.model_fields_set and getattr(self, n) is None]
-        if cleared:
-            raise ValueError(f"{', '.join(cleared)} cannot be null")
+        refuse_cleared(self, ("channel", "purpose", "questions", "status"))
         return self
 
 

@@ -8,7 +8,7 @@ from app.auth.principal import Principal
 from app.core.config import SettingsDep
 from app.core.errors import problem_responses
 from app.core.etags import IfMatchHeader, check_if_match, set_etag
-from app.core.idempotency import IdempotencyKeyHeader
+from app.core.idempotency import IdempotencyKeyHeader, shows_secret_once
 from app.core.pagination import Page, PageParamsDep
 from app.core.routing import api_router
 from app.db.session import SessionDep
@@ -84,6 +84,7 @@ async def create_endpoint(
     endpoint = await service.create_endpoint(session, principal, settings, body.model_dump())
     set_etag(response, endpoint.version)
     response.headers["Location"] = f"/api/v1/webhook-endpoints/{endpoint.id}"
+    shows_secret_once(response)
     return _with_secret(endpoint)
 
 
@@ -152,6 +153,7 @@ async def rotate_secret(
     endpoint = await service.get_endpoint(session, endpoint_id)
     endpoint = await service.rotate_secret(session, endpoint)
     set_etag(response, endpoint.version)
+    shows_secret_once(response)
     return _with_secret(endpoint)
 
 

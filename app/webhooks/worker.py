@@ -1,4 +1,5 @@
-"""The delivery worker: claims due deliveries, posts them, records every attempt.
+"""The delivery worker: claims due deliveries, posts them, records every attempt, and
+every `sweep_interval_seconds` runs the time-based events sweep (`app.events.sweep`).
 
 Cross-tenant by nature: one worker serves every organization, so it connects
 as the owner / migrations role (`COACH_MIGRATIONS_DATABASE_URL`, else
@@ -19,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 import uuid
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from app.core.time import utc_now
 from app.db.session import create_engine, create_sessionmaker
 from app.db.tenancy import bind_organization, unscoped
 from app.events.service import record_event
+from app.events.sweep import sweep
 from app.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.webhooks import delivery as http_delivery
 from app.webhooks.delivery import AttemptOutcome
@@ -67,7 +70,9 @@ def retry_delay(failed_attempts: int) -> timedelta | None:
 
 def _lease(settings: Settings) -> timedelta:
     # Long enough to outlast one attempt with a wide margin.
-    return timedelta(seconds=settings.webhook_timeout_seconds * 2 + 60)
+    return timedelta(
+        seconds=settings.webhook_timeout_seconds * 2 + settings.webhook_lease_margin_seconds
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +178,12 @@ async def _record_outcome(
     delivery = await session.get(WebhookDelivery, delivery_id)
     if delivery is None:
         return
-    endpoint = await session.get(WebhookEndpoint, delivery.endpoint_id)
+    # Locked and re-read: concurrent outcomes for one endpoint (several workers, a
+    # burst of failures) each update `failing_since`, a versioned write that would
+    # otherwise fail for all but the first and leave the attempt unrecorded.
+    endpoint = await session.get(
+        WebhookEndpoint, delivery.endpoint_id, with_for_update=True, populate_existing=True
+    )
     if endpoint is None:
         return
     now = utc_now()
@@ -306,14 +316,39 @@ async def check_can_claim(sessionmaker: async_sessionmaker[AsyncSession]) -> Non
         )
 
 
+async def _sweep_if_due(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, last_sweep: float | None
+) -> float | None:
+    """Run the time-based events sweep when its interval has passed; returns when it last ran."""
+    started = time.monotonic()
+    if last_sweep is not None and started - last_sweep < settings.sweep_interval_seconds:
+        return last_sweep
+    try:
+        result = await sweep(sessionmaker)
+    except Exception:
+        # Nothing was committed; the next turn finds the same crossings.
+        logger.exception("time-based events sweep failed")
+    else:
+        if result.went_cold or result.stalled:
+            logger.info(
+                "sweep announced %d contact(s) gone cold, %d client(s) stalled",
+                result.went_cold,
+                result.stalled,
+            )
+    return started
+
+
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
-    """Deliver until `stop` is set; finishes the batch in hand before returning."""
+    """Deliver, and sweep for time-based events, until `stop` is set; finishes the batch
+    in hand before returning."""
     engine = create_engine(settings, settings.effective_migrations_url)
     sessionmaker = create_sessionmaker(engine)
+    last_sweep: float | None = None
     try:
         await check_can_claim(sessionmaker)
         logger.info("webhook worker started")
         while not stop.is_set():
+            last_sweep = await _sweep_if_due(sessionmaker, settings, last_sweep)
             try:
                 attempted = await run_once(sessionmaker, settings)
             except Exception:

@@ -75,3 +75,22 @@ async def test_unknown_fields_are_rejected(client: httpx.AsyncClient) -> None:
     assert response.status_code == 422
     body: dict[str, Any] = response.json()
     assert body["errors"][0]["loc"] == ["body", "organization_id"]
+
+
+async def test_required_fields_cannot_be_nulled_and_stay_as_they_were(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await signup(client)
+    created = await create_client(client, owner, full_name="Grace", target_roles=["CTO"])
+    url = f"/api/v1/clients/{created['id']}"
+
+    for field in ("full_name", "status", "target_roles", "locations"):
+        response = await client.patch(url, json={field: None}, headers=owner.headers)
+        assert response.status_code == 422, response.text
+        assert f"{field} cannot be null" in response.text
+
+    # Optional fields still clear with null.
+    cleared = await client.patch(url, json={"headline": None}, headers=owner.headers)
+    assert cleared.status_code == 200
+    kept = (await client.get(url, headers=owner.headers)).json()
+    assert (kept["full_name"], kept["status"], kept["target_roles"]) == ("Grace", "active", ["CTO"])

@@ -1,3 +1,4 @@
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -8,6 +9,7 @@ from app.core.time import set_clock, utc_now
 from tests.factories.clients import create_client
 from tests.factories.contacts import create_chain, create_contact, set_contact_columns
 from tests.factories.identity import Actor, signup
+from tests.interviews.pipeline_factories import create_company
 
 
 async def names(http: httpx.AsyncClient, actor: Actor, client_id: str, **params: Any) -> list[str]:
@@ -85,6 +87,34 @@ async def test_filters_by_relationship_source_tag_company_and_text(
     assert await names(client, owner, cid, q="family") == ["Bo Family"]
     invalid = await client.get(
         f"/api/v1/clients/{cid}/contacts", params={"relationship": "enemy"}, headers=owner.headers
+    )
+    assert invalid.status_code == 422
+
+
+async def test_filters_by_linked_company_and_company_name(client: httpx.AsyncClient) -> None:
+    owner = await signup(client)
+    seeker = await create_client(client, owner)
+    cid = seeker["id"]
+    acme = await create_company(client, owner, cid, name="Acme")
+    globex = await create_company(client, owner, cid, name="Globex")
+    await create_contact(client, owner, cid, full_name="Ada Linked", company_id=acme["id"])
+    await create_contact(client, owner, cid, full_name="Bo Linked", company_id=globex["id"])
+    await create_contact(client, owner, cid, full_name="Cy Named", company_name="Acme Labs")
+    await create_contact(client, owner, cid, full_name="Di Nowhere")
+
+    assert await names(client, owner, cid, company_id=acme["id"]) == ["Ada Linked"]
+    assert await names(client, owner, cid, company_id=globex["id"]) == ["Bo Linked"]
+    # By name: the free-text company name or the linked company's name.
+    assert await names(client, owner, cid, company="acme", sort="name") == [
+        "Ada Linked",
+        "Cy Named",
+    ]
+    assert await names(client, owner, cid, company="acme", company_id=acme["id"]) == ["Ada Linked"]
+    assert await names(client, owner, cid, company="acme", company_id=globex["id"]) == []
+    assert await names(client, owner, cid, q="GLOBEX") == ["Bo Linked"]
+    assert await names(client, owner, cid, company_id=str(uuid.uuid4())) == []
+    invalid = await client.get(
+        f"/api/v1/clients/{cid}/contacts", params={"company_id": "acme"}, headers=owner.headers
     )
     assert invalid.status_code == 422
 

@@ -16,6 +16,7 @@ from tests.factories.contacts import (
     stored_contacts,
 )
 from tests.factories.identity import add_api_key, add_member, signup
+from tests.interviews.pipeline_factories import create_company, create_interview
 
 
 def api(path: str) -> str:
@@ -397,3 +398,125 @@ async def test_referral_chains_are_bounded(client: httpx.AsyncClient, db: AsyncS
     )
     assert response.status_code == 422
     assert "50" in response.json()["detail"]
+
+
+async def test_a_contact_links_to_a_company_and_the_company_lists_them(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await signup(client)
+    seeker = await create_client(client, owner)
+    acme = await create_company(client, owner, seeker["id"], name="Acme")
+    bea = await create_contact(
+        client,
+        owner,
+        seeker["id"],
+        full_name="Bea Boss",
+        role_at_company="hiring_manager",
+        company_id=acme["id"],
+    )
+    assert (bea["company_id"], bea["referred_in_interview_id"]) == (acme["id"], None)
+    pat = await create_contact(client, owner, seeker["id"], full_name="Pat Peer")
+    linked = await client.patch(
+        api(f"/contacts/{pat['id']}"),
+        json={"company_id": acme["id"], "role_at_company": "peer"},
+        headers=owner.headers,
+    )
+    assert linked.status_code == 200, linked.text
+    assert linked.json()["company_id"] == acme["id"]
+    called = await client.post(
+        api(f"/contacts/{bea['id']}/interactions"), json={"kind": "call"}, headers=owner.headers
+    )
+    assert called.status_code == 201, called.text
+
+    company = await client.get(api(f"/companies/{acme['id']}"), headers=owner.headers)
+
+    assert [
+        (p["contact_id"], p["role_at_company"], p["warmth"]) for p in company.json()["people"]
+    ] == [(bea["id"], "hiring_manager", "warm"), (pat["id"], "peer", "never")]
+
+    unlinked = await client.patch(
+        api(f"/contacts/{pat['id']}"), json={"company_id": None}, headers=owner.headers
+    )
+    assert unlinked.status_code == 200
+    assert unlinked.json()["company_id"] is None
+    company = await client.get(api(f"/companies/{acme['id']}"), headers=owner.headers)
+    assert [p["full_name"] for p in company.json()["people"]] == ["Bea Boss"]
+
+
+async def test_a_contact_links_only_to_a_company_of_its_own_client(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await signup(client)
+    seeker = await create_client(client, owner)
+    other_seeker = await create_client(client, owner, full_name="Other Seeker")
+    acme = await create_company(client, owner, seeker["id"], name="Acme")
+    others = await create_company(client, owner, other_seeker["id"], name="Not Yours")
+    stranger = await signup(client, organization_name="Elsewhere")
+    stranger_seeker = await create_client(client, stranger)
+    foreign = await create_company(client, stranger, stranger_seeker["id"], name="Foreign")
+    ana = await create_contact(client, owner, seeker["id"], company_id=acme["id"])
+
+    for company_id in (others["id"], foreign["id"], str(uuid.uuid4())):
+        created = await client.post(
+            api(f"/clients/{seeker['id']}/contacts"),
+            json={"full_name": "Refused", "company_id": company_id},
+            headers=owner.headers,
+        )
+        moved = await client.patch(
+            api(f"/contacts/{ana['id']}"), json={"company_id": company_id}, headers=owner.headers
+        )
+        for refused in (created, moved):
+            assert refused.status_code == 422, refused.text
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert refused.json()["errors"][0]["loc"] == ["body", "company_id"]
+
+    kept = await client.get(api(f"/contacts/{ana['id']}"), headers=owner.headers)
+    assert kept.json()["company_id"] == acme["id"]
+    assert kept.headers["etag"] == '"1"'
+    listed = await client.get(api(f"/clients/{seeker['id']}/contacts"), headers=owner.headers)
+    assert [c["id"] for c in listed.json()["data"]] == [ana["id"]]
+
+
+async def test_deleting_a_company_unlinks_its_people(client: httpx.AsyncClient) -> None:
+    owner = await signup(client)
+    seeker = await create_client(client, owner)
+    acme = await create_company(client, owner, seeker["id"])
+    ana = await create_contact(client, owner, seeker["id"], company_id=acme["id"])
+
+    deleted = await client.delete(api(f"/companies/{acme['id']}"), headers=owner.headers)
+
+    assert deleted.status_code in (200, 204), deleted.text
+    kept = await client.get(api(f"/contacts/{ana['id']}"), headers=owner.headers)
+    assert kept.status_code == 200
+    assert kept.json()["company_id"] is None
+
+
+async def test_the_interview_a_referral_came_from_is_shown_and_read_only(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await signup(client)
+    seeker = await create_client(client, owner)
+    ivy = await create_contact(client, owner, seeker["id"], full_name="Ivy Interviewee")
+    interview = await create_interview(client, owner, seeker["id"], contact_id=ivy["id"])
+    referred = await client.post(
+        api(f"/interviews/{interview['id']}/referrals"),
+        json={"contacts": [{"full_name": "Sam Suggested"}]},
+        headers=owner.headers,
+    )
+    sam_id = referred.json()["referrals"][0]["contact_id"]
+
+    sam = await client.get(api(f"/contacts/{sam_id}"), headers=owner.headers)
+
+    assert sam.json()["referred_in_interview_id"] == interview["id"]
+    assert sam.json()["referred_by_id"] == ivy["id"]
+    for method, path in (
+        ("POST", f"/clients/{seeker['id']}/contacts"),
+        ("PATCH", f"/contacts/{ivy['id']}"),
+    ):
+        refused = await client.request(
+            method,
+            api(path),
+            json={"full_name": "X", "referred_in_interview_id": interview["id"]},
+            headers=owner.headers,
+        )
+        assert refused.status_code == 422

@@ -8,12 +8,14 @@ import httpx
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.contacts.schemas import BranchYield, ContactTree, ContactTreeNode
 from app.core.time import utc_now
 from app.db.tenancy import bind_organization
 from app.models import Contact
 from tests.factories.clients import create_client
 from tests.factories.contacts import create_chain, create_contact, set_contact_columns
 from tests.factories.identity import Actor, signup
+from tests.interviews.pipeline_factories import create_interview, move
 
 
 async def tree(
@@ -23,7 +25,13 @@ async def tree(
         f"/api/v1/clients/{client_id}/contact-tree", params=params, headers=actor.headers
     )
     assert response.status_code == 200, response.text
-    return dict(response.json())
+    body = response.json()
+    # The body is assembled without the response model: it must still be one, exactly.
+    ContactTree.model_validate_json(response.content)
+    assert list(body) == list(ContactTree.model_fields)
+    assert all(list(node) == list(ContactTreeNode.model_fields) for node, _ in walk(body["roots"]))
+    assert all(list(y) == list(BranchYield.model_fields) for y in body["branch_yields"])
+    return dict(body)
 
 
 def shape(node: dict[str, Any]) -> Any:
@@ -85,6 +93,68 @@ async def test_the_tree_shows_every_branch_with_counts_warmth_and_yields(
             "met_in_interview": 0,
         },
     ]
+
+
+async def met_in(
+    http: httpx.AsyncClient, actor: Actor, client_id: str, contact: dict[str, Any], *stages: str
+) -> None:
+    """An interview with `contact` walked through `stages` (the first is where it starts)."""
+    kind = "job" if {"offer", "rejected", "withdrawn"} & set(stages) else "informational"
+    interview = await create_interview(
+        http, actor, client_id, kind=kind, contact_id=contact["id"], stage=stages[0]
+    )
+    for stage in stages[1:]:
+        response = await move(http, actor, interview["id"], stage)
+        assert response.status_code == 200, response.text
+
+
+async def test_branch_yields_count_the_contacts_met_in_a_held_interview(
+    client: httpx.AsyncClient,
+) -> None:
+    """Met: an interview with the contact reached `held` (and maybe moved on from it). The
+    root itself is not counted, like `descendants`."""
+    owner = await signup(client)
+    seeker = await create_client(client, owner)
+    other = await create_client(client, owner)
+    cid = seeker["id"]
+    a, b, c, d = await create_chain(client, owner, cid, "A", "B", "C", "D")
+    e = await create_contact(client, owner, cid, full_name="E", referred_by_id=a["id"])
+    r, s = await create_chain(client, owner, cid, "R", "S")
+    await create_contact(client, owner, cid, full_name="Z")
+    (elsewhere,) = await create_chain(client, owner, other["id"], "Elsewhere")
+
+    await met_in(client, owner, cid, a, "scheduled", "held")  # the root: not counted
+    await met_in(client, owner, cid, b, "scheduled", "held")  # met
+    await met_in(client, owner, cid, b, "requested", "scheduled", "held")  # met again: once
+    await met_in(client, owner, cid, c, "scheduled", "held", "followed_up")  # met
+    await met_in(client, owner, cid, d, "requested", "scheduled")  # not held yet
+    await met_in(client, owner, cid, d, "scheduled", "no_show")  # never held
+    await met_in(client, owner, cid, e, "requested", "cancelled")  # never held
+    await met_in(client, owner, cid, e, "scheduled", "held", "rejected")  # job: met
+    await met_in(client, owner, cid, s, "scheduled", "held", "offer")  # job: met
+    await met_in(client, owner, other["id"], elsewhere, "scheduled", "held")  # another client
+    no_contact = await create_interview(client, owner, cid, kind="job", stage="scheduled")
+    assert (await move(client, owner, no_contact["id"], "held")).status_code == 200
+
+    # By hand: under A, B, C, D and E; met B, C and E. Under R, S; met S. Z: nobody.
+    forest = await tree(client, owner, cid)
+    yields = {y["root_id"]: y for y in forest["branch_yields"]}
+    assert [root["full_name"] for root in forest["roots"]] == ["A", "R", "Z"]
+    assert yields[a["id"]]["descendants"] == 4
+    assert yields[a["id"]]["met_in_interview"] == 3
+    assert yields[r["id"]] == {
+        "root_id": r["id"],
+        "descendants": 1,
+        "deepest_depth": 1,
+        "met_in_interview": 1,
+    }
+    assert [y["met_in_interview"] for y in forest["branch_yields"]] == [3, 1, 0]
+
+    # Under B: C and D; met C. The depth limit does not change what a branch yielded.
+    subtree = await tree(client, owner, cid, root_id=b["id"], max_depth=0)
+    assert subtree["branch_yields"][0]["met_in_interview"] == 1
+    cut = await tree(client, owner, cid, max_depth=0)
+    assert [y["met_in_interview"] for y in cut["branch_yields"]] == [3, 1, 0]
 
 
 async def test_a_subtree_and_a_depth_limit(client: httpx.AsyncClient) -> None:

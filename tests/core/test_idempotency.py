@@ -1,7 +1,10 @@
 """`Idempotency-Key` makes a retried create safe."""
 
 import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.models.idempotency import IdempotencyRecord
 from tests.factories.identity import Actor, signup
 
 
@@ -101,3 +104,28 @@ async def test_a_retry_after_a_token_refresh_still_replays(client: httpx.AsyncCl
     assert retry.json()["id"] == first.json()["id"]
     assert retry.headers["idempotent-replayed"] == "true"
     assert await _count(client, owner) == 1
+
+
+async def test_a_secret_shown_once_is_never_stored_or_replayed(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    """An API key's secret must not sit in the idempotency store, and a retry must not mint
+    a second key: it answers 409 and points at the first one."""
+    owner = await signup(client)
+    headers = {**owner.headers, "Idempotency-Key": "new-key-1"}
+    body = {"name": "CRM sync", "scopes": ["clients:read"]}
+    first = await client.post("/api/v1/api-keys", json=body, headers=headers)
+    assert first.status_code == 201
+    assert first.headers["cache-control"] == "no-store"
+    secret = first.json()["key"]
+
+    stored = (await db.execute(select(IdempotencyRecord.response_body))).scalars().all()
+    await db.rollback()  # SQLite: release the write lock before the API writes again
+    assert not any(secret.encode() in (row or b"") for row in stored)
+
+    retry = await client.post("/api/v1/api-keys", json=body, headers=headers)
+    assert retry.status_code == 409
+    assert retry.json()["type"].endswith("idempotency-secret-not-replayable")
+    assert secret not in retry.text
+    keys = (await client.get("/api/v1/api-keys", headers=owner.headers)).json()["data"]
+    assert [k["name"] for k in keys] == ["CRM sync"]

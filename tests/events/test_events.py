@@ -187,3 +187,16 @@ async def test_any_member_reads_event_types_but_only_admins_read_the_log(
     assert (
         await client.get("/api/v1/event-types", headers=without_scope.headers)
     ).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "bound",
+    ["since=9999-12-31T23:59:59-23:59", "until=0001-01-01T00:00:00%2B23:59", "since=0"],
+)
+async def test_a_time_filter_out_of_range_is_a_clear_422(
+    client: httpx.AsyncClient, bound: str
+) -> None:
+    owner = await signup(client)
+    response = await client.get(f"/api/v1/events?{bound}", headers=owner.headers)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"

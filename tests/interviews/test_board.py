@@ -9,6 +9,7 @@ from app.models.enums import Role
 from tests.factories.clients import create_client
 from tests.factories.contacts import create_chain, create_contact, set_contact_columns
 from tests.factories.identity import Actor, add_member, signup
+from tests.factories.traction import get_caseload
 from tests.interviews.pipeline_factories import (
     counting_statements,
     create_company,
@@ -210,3 +211,36 @@ async def test_next_actions_are_ranked_with_reasons_and_the_objects_they_concern
         f"/api/v1/clients/{cid}/next-actions", params={"limit": 2}, headers=owner.headers
     )
     assert [a["kind"] for a in limited.json()["actions"]] == ["send_thank_you", "follow_up_due"]
+
+
+async def test_a_meeting_whose_contact_was_deleted_asks_for_no_referral_in_either_view(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await signup(client)
+    seeker = await create_client(client, owner)
+    cid = seeker["id"]
+    held_at = (utc_now() - timedelta(days=2)).isoformat()
+    gone = await create_contact(client, owner, cid, full_name="Gone Away")
+    ana = await create_contact(client, owner, cid, full_name="Ana")
+    interviews = {}
+    for contact in (gone, ana):
+        interviews[contact["full_name"]] = await create_interview(
+            client, owner, cid, contact_id=contact["id"]
+        )
+        await hold(client, owner, interviews[contact["full_name"]]["id"], at=held_at)
+    deleted = await client.delete(f"/api/v1/contacts/{gone['id']}", headers=owner.headers)
+    assert deleted.status_code == 200, deleted.text
+
+    response = await client.get(f"/api/v1/clients/{cid}/next-actions", headers=owner.headers)
+
+    assert response.status_code == 200
+    kinds = {}
+    for action in response.json()["actions"]:
+        kinds.setdefault(action["interview_id"], []).append(action["kind"])
+    # The meeting stays (its contact is now unknown): a thank-you is still due, but there
+    # is no one to ask for a name.
+    assert kinds[interviews["Gone Away"]["id"]] == ["send_thank_you"]
+    assert kinds[interviews["Ana"]["id"]] == ["send_thank_you", "ask_for_referral"]
+    caseload = await get_caseload(client, owner)
+    counts = [row["next_action_count"] for row in caseload["data"]]
+    assert counts == [len(response.json()["actions"])]

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.core.config import Settings
 from app.core.time import set_clock
 from app.db.session import create_sessionmaker
+from app.events.sweep import SweepResult, sweep
 from app.webhooks.worker import run_once
 
 
@@ -55,5 +56,19 @@ def run_worker_once(owner_engine: AsyncEngine, settings: Settings) -> WorkerPass
             update={"webhook_allow_private_urls": True, "webhook_timeout_seconds": 5.0, **overrides}
         )
         return await run_once(sessionmaker, worker_settings, organization_ids=organization_ids)
+
+    return run
+
+
+SweepPass = Callable[..., Any]
+
+
+@pytest.fixture
+def run_sweep(owner_engine: AsyncEngine) -> SweepPass:
+    """One time-based events sweep as the owner role, limited to the given organizations."""
+    sessionmaker = create_sessionmaker(owner_engine)
+
+    async def run(*organization_ids: uuid.UUID, **options: Any) -> SweepResult:
+        return await sweep(sessionmaker, organization_ids=organization_ids, **options)
 
     return run

@@ -1,0 +1,429 @@
+"""Data-portability export and erasure of one client.
+
+**Export**: everything stored about a client, each object as the API returns it, in a
+fixed number of queries whatever the client holds. The client role gets what it may
+read anyway: no coach notes, and no events (their data carries coach notes).
+
+**Erasure** anonymises in place rather than deleting: every row under the client stays,
+stripped of personal data and free text, so the organization's reports and traction
+still count the outreach sent, interviews held, contacts and referrals. Deleting rows
+and keeping a counts snapshot would freeze every report at the erasure and break the
+weekly series and per-coach figures. What goes:
+
+* the client: name (→ "Erased client"), email, headline, coach notes, targets and
+  locations; its status becomes `archived`;
+* contacts: name (→ "Erased contact"), email, phone, LinkedIn, employer, title, notes
+  and tags (relationship, source and role at a company stay: they carry no identity);
+* interactions' summaries; outreach subjects, messages and questions; interviews'
+  location, agenda, questions, notes, advice and coach notes; stage-change notes;
+  companies' reasons and research notes (a company itself is not personal data);
+* events about the client: their data becomes `{"erased": true, "id": …}`, and
+  deliveries of them not yet sent are withdrawn;
+* the client's logins (client-role memberships) and invitations for it; a login's user
+  account is deleted when it belongs to no other organization.
+
+The audit log is kept: it names objects and fields, never values. One `erase` entry
+records the erasure (its bulk statements are not recorded row by row). Erasing again is
+harmless and needs no name (the name is gone): it re-applies the same anonymisation.
+"""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import recorder
+from app.auth.permissions import require_role
+from app.auth.principal import Principal
+from app.clients import service as clients_service
+from app.clients.repository import readable_client_ids
+from app.companies import repository as companies_repository
+from app.companies import service as companies_service
+from app.contacts import repository as contacts_repository
+from app.contacts import service as contacts_service
+from app.core.errors import Unprocessable
+from app.core.time import utc_now
+from app.db.tenancy import bind_rls_lookup, unscoped
+from app.events.schemas import EventRead
+from app.interactions.schemas import InteractionRead
+from app.interviews import repository as interviews_repository
+from app.interviews import service as interviews_service
+from app.models import (
+    AuditAction,
+    AuditEntry,
+    Client,
+    Company,
+    Contact,
+    DeliveryStatus,
+    Event,
+    Interaction,
+    Interview,
+    InterviewStageChange,
+    Invitation,
+    Membership,
+    Outreach,
+    RefreshToken,
+    User,
+    WebhookDelivery,
+)
+from app.models.enums import ADMIN_ROLES, ClientStatus, Role
+from app.organizations.service import MemberView, member_read
+from app.outreach import repository as outreach_repository
+from app.outreach.schemas import OutreachRead
+from app.privacy.schemas import ClientExport, ErasureRead, ExportFormat
+
+ERASED_CLIENT_NAME = "Erased client"
+ERASED_CONTACT_NAME = "Erased contact"
+# About the organization (client_id is null) but carrying a client login's name and email.
+_MEMBER_JOINED = "member.joined"
+
+
+# Export
+
+
+async def export(
+    session: AsyncSession, principal: Principal, client: Client, *, format: ExportFormat
+) -> ClientExport:
+    """Everything stored about `client` (already found readable), and an `export` entry."""
+    for_client = principal.is_client
+    client_read = clients_service.client_read(await clients_service.view(session, client))
+    if for_client:
+        client_read.notes = None
+    contacts = await _all(
+        session,
+        contacts_repository.readable_contacts(principal)
+        .where(Contact.client_id == client.id)
+        .order_by(Contact.created_at, Contact.id),
+    )
+    interactions = await _all(
+        session,
+        select(Interaction)
+        .where(
+            Interaction.client_id.in_(readable_client_ids(principal)),
+            Interaction.client_id == client.id,
+        )
+        .order_by(Interaction.occurred_at, Interaction.id),
+    )
+    companies = await _all(
+        session,
+        companies_repository.readable_companies(principal)
+        .where(Company.client_id == client.id)
+        .order_by(Company.created_at, Company.id),
+    )
+    outreach = await _all(
+        session,
+        outreach_repository.readable_outreach(principal)
+        .where(Outreach.client_id == client.id)
+        .order_by(Outreach.created_at, Outreach.id),
+    )
+    interviews = await _all(
+        session,
+        interviews_repository.readable_interviews(principal)
+        .where(Interview.client_id == client.id)
+        .order_by(Interview.created_at, Interview.id),
+    )
+    document = ClientExport(
+        exported_at=utc_now(),
+        client=client_read,
+        logins=await _logins(session, client),
+        contacts=[
+            contacts_service.contact_read(view)
+            for view in await contacts_service.views(session, principal, contacts)
+        ],
+        interactions=[InteractionRead.model_validate(i) for i in interactions],
+        companies=[
+            companies_service.company_read(view)
+            for view in await companies_service.views(session, principal, companies)
+        ],
+        outreach=[OutreachRead.model_validate(o) for o in outreach],
+        interviews=[
+            interviews_service.interview_read(view, for_client=for_client)
+            for view in await interviews_service.views(session, interviews)
+        ],
+        events=None if for_client else await _events(session, client),
+    )
+    recorder.record(
+        session,
+        organization_id=client.organization_id,
+        action=AuditAction.export,
+        object_type="client",
+        object_id=client.id,
+        client_id=client.id,
+        changes=[f"format:{format.value}"],
+    )
+    return document
+
+
+async def _all(session: AsyncSession, statement: Any) -> list[Any]:
+    return list((await session.execute(statement)).scalars())
+
+
+async def _logins(session: AsyncSession, client: Client) -> list[Any]:
+    rows = await session.execute(
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.client_id == client.id, Membership.role == Role.client)
+        .order_by(Membership.created_at, Membership.id)
+    )
+    return [member_read(MemberView(membership, user)) for membership, user in rows]
+
+
+def _concerning(client: Client) -> Any:
+    """Events about the client, and (to be narrowed by `_about`) every `member.joined`."""
+    return or_(
+        Event.client_id == client.id,
+        and_(Event.client_id.is_(None), Event.type == _MEMBER_JOINED),
+    )
+
+
+def _about(event: Any, client: Client) -> bool:
+    return bool(event.client_id == client.id or event.payload.get("client_id") == str(client.id))
+
+
+async def _events(session: AsyncSession, client: Client) -> list[EventRead]:
+    rows = await session.execute(
+        select(Event).where(_concerning(client)).order_by(Event.occurred_at, Event.id)
+    )
+    return [
+        EventRead(
+            id=event.id,
+            type=event.type,
+            client_id=event.client_id,
+            occurred_at=event.occurred_at,
+            data=event.payload,
+        )
+        for event in rows.scalars()
+        if _about(event, client)
+    ]
+
+
+# Erasure
+
+_CLIENT: dict[str, Any] = {
+    "full_name": ERASED_CLIENT_NAME,
+    "email": None,
+    "headline": None,
+    "notes": None,
+    "target_roles": [],
+    "target_industries": [],
+    "locations": [],
+    "status": ClientStatus.archived,
+}
+# Per model under the client: the columns replaced, and whether it carries a version.
+_UNDER_CLIENT: tuple[tuple[type[Any], dict[str, Any], bool], ...] = (
+    (
+        Contact,
+        {
+            "full_name": ERASED_CONTACT_NAME,
+            "email": None,
+            "email_normalized": None,
+            "phone": None,
+            "linkedin_url": None,
+            "linkedin_normalized": None,
+            "company_name": None,
+            "title": None,
+            "notes": None,
+            "tags": [],
+        },
+        True,
+    ),
+    (Interaction, {"summary": None}, False),
+    (Company, {"why_interested": None, "research_notes": None}, True),
+    (Outreach, {"subject": None, "message": None, "questions": []}, True),
+    (
+        Interview,
+        {
+            "location": None,
+            "agenda": None,
+            "questions": [],
+            "notes": None,
+            "advice": None,
+            "coach_notes": None,
+        },
+        True,
+    ),
+)
+
+
+async def erase(
+    session: AsyncSession, principal: Principal, client: Client, *, confirm_name: str
+) -> ErasureRead:
+    """Anonymise `client` (already found readable) and everything under it.
+
+    Owners and admins only (403 otherwise); `confirm_name` must be the client's name
+    exactly (422), unless the client was erased already."""
+    require_role(principal, ADMIN_ROLES, "erase clients")
+    if confirm_name != client.full_name and not await _was_erased(session, client):
+        raise Unprocessable(
+            "`confirm_name` does not match the client's full name.",
+            errors=[
+                {
+                    "loc": ["body", "confirm_name"],
+                    "msg": "does not match the client's full name, exactly",
+                    "type": "confirm_name",
+                }
+            ],
+        )
+    now = utc_now()
+    quiet = {**recorder.recorded_elsewhere(), "synchronize_session": False}
+    counts: dict[str, int] = {}
+    for model, values, versioned in _UNDER_CLIENT:
+        bookkeeping: dict[str, Any] = {"updated_at": now}
+        if versioned:
+            bookkeeping["version"] = model.version + 1
+        result = await session.execute(
+            update(model)
+            .where(model.client_id == client.id)
+            .values(**values, **bookkeeping)
+            .execution_options(**quiet)
+        )
+        counts[model.__tablename__] = _rowcount(result)
+    await session.execute(
+        update(InterviewStageChange)
+        .where(
+            InterviewStageChange.interview_id.in_(
+                select(Interview.id).where(Interview.client_id == client.id)
+            )
+        )
+        .values(note=None)
+        .execution_options(**quiet)
+    )
+    counts |= await _erase_events(session, client, quiet)
+    counts |= await _remove_logins(session, client, quiet)
+    await session.execute(
+        update(Client)
+        .where(Client.id == client.id)
+        .values(**_CLIENT, version=Client.version + 1, updated_at=now)
+        .execution_options(**quiet)
+    )
+    recorder.record(
+        session,
+        organization_id=client.organization_id,
+        action=AuditAction.erase,
+        object_type="client",
+        object_id=client.id,
+        client_id=client.id,
+        changes=_erased_fields(),
+    )
+    await session.flush()
+    return ErasureRead(
+        client_id=client.id,
+        erased_at=now,
+        contacts=counts["contacts"],
+        interactions=counts["interactions"],
+        companies=counts["companies"],
+        outreach=counts["outreach"],
+        interviews=counts["interviews"],
+        events=counts["events"],
+        webhook_deliveries_cancelled=counts["webhook_deliveries"],
+        logins_removed=counts["memberships"],
+        invitations_deleted=counts["invitations"],
+    )
+
+
+async def _was_erased(session: AsyncSession, client: Client) -> bool:
+    if client.full_name != ERASED_CLIENT_NAME:
+        return False
+    entry = await session.execute(
+        select(AuditEntry.id)
+        .where(
+            AuditEntry.action == AuditAction.erase,
+            AuditEntry.object_type == "client",
+            AuditEntry.object_id == client.id,
+        )
+        .limit(1)
+    )
+    return entry.first() is not None
+
+
+async def _erase_events(
+    session: AsyncSession, client: Client, quiet: dict[str, Any]
+) -> dict[str, int]:
+    """Replace the data of every event about the client; withdraw unsent deliveries."""
+    rows = await session.execute(
+        select(Event.id, Event.client_id, Event.payload).where(_concerning(client))
+    )
+    erased = [
+        {"id": row.id, "payload": {"erased": True, "id": _subject_id(row.payload)}}
+        for row in rows
+        if _about(row, client)
+    ]
+    cancelled = 0
+    if erased:
+        # UPDATE by primary key, one executemany: each event keeps its own subject's id.
+        await session.execute(update(Event).execution_options(**quiet), erased)
+        result = await session.execute(
+            delete(WebhookDelivery)
+            .where(
+                WebhookDelivery.event_id.in_([row["id"] for row in erased]),
+                WebhookDelivery.status == DeliveryStatus.pending,
+            )
+            .execution_options(**quiet)
+        )
+        cancelled = _rowcount(result)
+    return {"events": len(erased), "webhook_deliveries": cancelled}
+
+
+def _subject_id(payload: dict[str, Any]) -> Any:
+    """The id of what the event was about (a member is named by user id)."""
+    return payload.get("id", payload.get("user_id"))
+
+
+async def _remove_logins(
+    session: AsyncSession, client: Client, quiet: dict[str, Any]
+) -> dict[str, int]:
+    """Remove the client's logins and invitations; delete a login's user account when it
+    belongs to no other organization."""
+    logins = await session.execute(
+        select(Membership.user_id).where(
+            Membership.client_id == client.id, Membership.role == Role.client
+        )
+    )
+    user_ids: Sequence[uuid.UUID] = logins.scalars().all()
+    if user_ids:
+        await session.execute(
+            delete(Membership)
+            .where(Membership.user_id.in_(user_ids), Membership.client_id == client.id)
+            .execution_options(**quiet)
+        )
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.user_id.in_(user_ids), RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=utc_now())
+            .execution_options(**quiet)
+        )
+    for user_id in user_ids:
+        # A user's memberships in every organization are visible for this one lookup.
+        await bind_rls_lookup(session, "app.user_id", user_id)
+        elsewhere = await session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.user_id == user_id)
+            .execution_options(**unscoped())
+        )
+        if not elsewhere:
+            await session.execute(delete(User).where(User.id == user_id))
+    invitations = await session.execute(
+        delete(Invitation).where(Invitation.client_id == client.id).execution_options(**quiet)
+    )
+    return {"memberships": len(user_ids), "invitations": _rowcount(invitations)}
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _erased_fields() -> list[str]:
+    """What an erasure clears, as `table.column` names (the audit entry's `changes`)."""
+    fields = [f"clients.{name}" for name in _CLIENT]
+    for model, values, _ in _UNDER_CLIENT:
+        fields += [f"{model.__tablename__}.{name}" for name in values]
+    return [
+        *fields,
+        "interview_stage_changes.note",
+        "events.payload",
+        "memberships",
+        "invitations",
+    ]

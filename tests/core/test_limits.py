@@ -1,0 +1,163 @@
+"""Limits answer with problems that name them; a saturated database answers 503.
+
+Statement timeouts and the connection pool are PostgreSQL settings of the app's
+engine, so those tests run on PostgreSQL only.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from app.contacts import service as contacts_service
+from app.core.config import Settings
+from app.core.pagination import MAX_LIMIT
+from app.db.session import SessionDep
+from app.main import create_app
+from tests.factories.clients import create_client
+from tests.factories.contacts import create_chain
+from tests.factories.identity import signup
+
+PROBLEM = "application/problem+json"
+
+
+@asynccontextmanager
+async def serving(settings: Settings, **overrides: Any) -> AsyncIterator[FastAPI]:
+    app = create_app(settings.model_copy(update=overrides))
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+def http_client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+@pytest.fixture
+def postgres_only(backend: str) -> None:
+    if backend != "postgres":
+        pytest.skip("statement_timeout and the connection pool are PostgreSQL settings")
+
+
+async def test_a_page_size_over_the_maximum_names_it(client: httpx.AsyncClient) -> None:
+    owner = await signup(client)
+
+    response = await client.get(f"/api/v1/clients?limit={MAX_LIMIT + 1}", headers=owner.headers)
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    [error] = response.json()["errors"]
+    assert error["loc"] == ["query", "limit"]
+    assert str(MAX_LIMIT) in error["msg"]
+
+
+async def test_a_tree_depth_over_the_maximum_names_it(client: httpx.AsyncClient) -> None:
+    owner = await signup(client)
+    seeker = await create_client(client, owner)
+
+    response = await client.get(
+        f"/api/v1/clients/{seeker['id']}/contact-tree?max_depth={contacts_service.MAX_DEPTH + 1}",
+        headers=owner.headers,
+    )
+
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["loc"] == ["query", "max_depth"]
+    assert str(contacts_service.MAX_DEPTH) in error["msg"]
+
+
+async def test_a_referral_chain_over_the_maximum_depth_names_it(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(contacts_service, "MAX_DEPTH", 2)
+    owner = await signup(client)
+    seeker = await create_client(client, owner)
+    chain = await create_chain(client, owner, seeker["id"], "Ada", "Ben", "Cleo")
+
+    response = await client.post(
+        f"/api/v1/clients/{seeker['id']}/contacts",
+        json={"full_name": "Dev Deep", "referred_by_id": chain[-1]["id"]},
+        headers=owner.headers,
+    )
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    assert "limited to 2 introductions" in response.json()["detail"]
+
+
+@pytest.mark.usefixtures("postgres_only")
+async def test_app_connections_carry_the_statement_timeout(settings: Settings) -> None:
+    async with (
+        serving(settings, database_statement_timeout_ms=1234) as app,
+        app.state.sessionmaker() as session,
+    ):
+        shown = (await session.execute(text("SHOW statement_timeout"))).scalar_one()
+    assert shown == "1234ms"
+
+
+@pytest.mark.usefixtures("postgres_only")
+async def test_a_query_over_the_statement_timeout_answers_503_naming_it(
+    settings: Settings,
+) -> None:
+    async with serving(settings, database_statement_timeout_ms=50) as app:
+        # No route is slow enough on purpose, so the test mounts one that is.
+        @app.get("/slow-report")
+        async def slow_report(session: SessionDep) -> dict[str, str]:
+            await session.execute(text("SELECT pg_sleep(1)"))
+            return {"status": "finished"}
+
+        async with http_client(app) as http:
+            response = await http.get("/slow-report")
+
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert int(response.headers["retry-after"]) >= 1
+    body = response.json()
+    assert body["type"].endswith("/query-timeout")
+    assert body["statement_timeout_ms"] == 50
+    assert "50 ms" in body["detail"]
+
+
+@pytest.mark.usefixtures("postgres_only")
+async def test_an_exhausted_pool_answers_503_instead_of_waiting(
+    settings: Settings, client: httpx.AsyncClient
+) -> None:
+    owner = await signup(client)
+    async with (
+        serving(
+            settings,
+            database_pool_size=1,
+            database_max_overflow=0,
+            database_pool_timeout_seconds=0.2,
+        ) as app,
+        http_client(app) as http,
+    ):
+        async with app.state.engine.connect() as held:
+            await held.execute(text("SELECT 1"))
+
+            busy = await http.get("/api/v1/me", headers=owner.headers)
+            # Middleware that reaches the database (idempotency) is answered alike; the
+            # error is re-raised after the response, for the server's log.
+            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://testserver"
+            ) as tolerant:
+                retried = await tolerant.post(
+                    "/api/v1/clients",
+                    json={"full_name": "Pat Patient"},
+                    headers={**owner.headers, "Idempotency-Key": "busy-1"},
+                )
+
+        assert busy.status_code == 503, busy.text
+        assert busy.headers["content-type"] == PROBLEM
+        assert int(busy.headers["retry-after"]) >= 1
+        body = busy.json()
+        assert body["type"].endswith("/database-busy")
+        assert body["pool_timeout_seconds"] == 0.2
+        assert retried.status_code == 503, retried.text
+        assert retried.json()["type"].endswith("/database-busy")
+        # Once the connection is back, the same request is served.
+        assert (await http.get("/api/v1/me", headers=owner.headers)).status_code == 200
