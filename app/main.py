@@ -4,6 +4,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -39,7 +40,7 @@ from app.privacy.router import router as privacy_router
 from app.reports.router import router as reports_router
 from app.traction.router import router as traction_router
 from app.webhooks.router import router as webhooks_router
-from app.webhooks.worker import in_process_worker
+from app.webhooks.worker import in_process_worker, read_backlog
 
 API_PREFIX = "/api/v1"
 
@@ -83,6 +84,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.metrics.watch_pool(engine)
+        app.state.webhook_gauges = app.state.metrics.watch_webhooks(
+            partial(read_backlog, app.state.sessionmaker)
+        )
         # What start-up built lives as long as the process: keep it out of the collector's
         # full passes, which otherwise rescan ~200,000 objects each time a large response
         # (a 5,000-node contact tree) promotes its objects (benchmarks/README.md).

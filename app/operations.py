@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core.config import Settings
 from app.core.errors import NotFound, Unauthorized, problem_response, problem_responses
-from app.core.metrics import Metrics
+from app.core.metrics import Metrics, WebhookGauges
 
 router = APIRouter(tags=["operations"])
 
@@ -54,6 +54,8 @@ async def metrics(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     _authorize_scrape(settings, request.headers.get("authorization"))
     collected: Metrics = request.app.state.metrics
+    webhooks: WebhookGauges = request.app.state.webhook_gauges
+    await webhooks.refresh()
     return Response(generate_latest(collected.registry), media_type=CONTENT_TYPE_LATEST)
 
 

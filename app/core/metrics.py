@@ -60,7 +60,9 @@ class Metrics:
     def watch_pool(self, engine: AsyncEngine) -> None:
         self.registry.register(_PoolCollector(engine))
 
-    def watch_webhooks(self, read: Callable[[], Awaitable[dict[str, int]]]) -> "WebhookGauges":
+    def watch_webhooks(
+        self, read: Callable[[], Awaitable[dict[str, float] | None]]
+    ) -> "WebhookGauges":
         gauges = WebhookGauges(read)
         self.registry.register(gauges)
         return gauges
@@ -90,27 +92,41 @@ class _PoolCollector(Collector):
 
 
 class WebhookGauges(Collector):
-    """Webhook backlog figures, read from the database just before each scrape.
+    """The webhook backlog the worker last measured, read just before each scrape.
 
-    `collect()` is synchronous, so the scrape handler awaits `refresh()` first.
+    `collect()` is synchronous, so the scrape handler awaits `refresh()` first. Before
+    any worker has measured, nothing is reported (rather than a misleading zero).
     """
 
-    def __init__(self, read: Callable[[], Awaitable[dict[str, int]]]) -> None:
+    def __init__(self, read: Callable[[], Awaitable[dict[str, float] | None]]) -> None:
         self.read = read
-        self.values: dict[str, int] = {}
+        self.values: dict[str, float] | None = None
 
     async def refresh(self) -> None:
         self.values = await self.read()
 
     def collect(self) -> Iterable[Metric]:
-        family = GaugeMetricFamily(
+        if self.values is None:
+            return
+        deliveries = GaugeMetricFamily(
             "coach_webhook_deliveries",
-            "Webhook deliveries by state (pending: due or waiting for a retry).",
+            "Webhook deliveries by state: pending (waiting, incl. retries), due (pending and "
+            "past their time), failed (gave up after every retry).",
             labels=["state"],
         )
-        for state, count in sorted(self.values.items()):
-            family.add_metric([state], count)
-        yield family
+        for state in ("pending", "due", "failed"):
+            deliveries.add_metric([state], self.values[state])
+        yield deliveries
+        yield GaugeMetricFamily(
+            "coach_webhook_oldest_due_seconds",
+            "How long the oldest due delivery has waited (0 when none is due).",
+            value=self.values["oldest_due_seconds"],
+        )
+        yield GaugeMetricFamily(
+            "coach_webhook_backlog_measured_seconds_ago",
+            "Age of the worker's last measurement: a large value means no worker runs.",
+            value=self.values["measured_seconds_ago"],
+        )
 
 
 class MetricsMiddleware:

@@ -9,6 +9,7 @@ from app.models.event import (
     DeliveryStatus,
     Event,
     WebhookAttempt,
+    WebhookBacklog,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "Scope",
     "User",
     "WebhookAttempt",
+    "WebhookBacklog",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]

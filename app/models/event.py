@@ -99,3 +99,21 @@ class WebhookAttempt(IdMixin, TenantMixin, Base):
     duration_ms: Mapped[int] = mapped_column(default=0)
     response_body: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(String(500))
+
+
+class WebhookBacklog(Base):
+    """The delivery backlog across every organization, measured by the worker.
+
+    The worker's role sees all tenants; the API's sees one at a time, so `GET /metrics`
+    reads these counts instead of counting deliveries itself. Counts only, no tenant
+    data, hence no `organization_id` and no RLS. One row per measurement name.
+    """
+
+    __tablename__ = "webhook_backlog"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    pending: Mapped[int]
+    due: Mapped[int]
+    failed: Mapped[int]
+    oldest_due_at: Mapped[datetime | None]
+    measured_at: Mapped[datetime]

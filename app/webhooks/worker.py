@@ -26,7 +26,8 @@ from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
@@ -35,7 +36,14 @@ from app.db.session import create_engine, create_sessionmaker
 from app.db.tenancy import bind_organization, unscoped
 from app.events.service import record_event
 from app.events.sweep import sweep
-from app.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.models import (
+    DeliveryStatus,
+    Event,
+    WebhookAttempt,
+    WebhookBacklog,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from app.webhooks import delivery as http_delivery
 from app.webhooks.delivery import AttemptOutcome
 from app.webhooks.schemas import WebhookEndpointRead
@@ -316,13 +324,66 @@ async def check_can_claim(sessionmaker: async_sessionmaker[AsyncSession]) -> Non
         )
 
 
+BACKLOG_NAME = "all"
+WebhookBacklogFigures = dict[str, float] | None
+
+
+async def measure_backlog(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """Count the deliveries of every organization into `webhook_backlog` for /metrics."""
+    now = utc_now()
+    pending = WebhookDelivery.status == DeliveryStatus.pending
+    due = and_(pending, WebhookDelivery.next_attempt_at <= now)
+    async with sessionmaker() as session:
+        counts = (
+            await session.execute(
+                select(
+                    func.count().filter(pending),
+                    func.count().filter(due),
+                    func.count().filter(WebhookDelivery.status == DeliveryStatus.failed),
+                    func.min(WebhookDelivery.next_attempt_at).filter(due),
+                ).execution_options(**unscoped())
+            )
+        ).one()
+        row = await session.get(WebhookBacklog, BACKLOG_NAME) or WebhookBacklog(name=BACKLOG_NAME)
+        row.pending, row.due, row.failed, row.oldest_due_at = counts
+        row.measured_at = now
+        session.add(row)
+        try:
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()  # another worker inserted it first; next time updates
+
+
+async def read_backlog(sessionmaker: async_sessionmaker[AsyncSession]) -> WebhookBacklogFigures:
+    """The last measurement, for the API's /metrics (None before any worker measured)."""
+    async with sessionmaker() as session:
+        row = await session.get(WebhookBacklog, BACKLOG_NAME)
+    if row is None:
+        return None
+    now = utc_now()
+    return {
+        "pending": row.pending,
+        "due": row.due,
+        "failed": row.failed,
+        "oldest_due_seconds": (now - row.oldest_due_at).total_seconds()
+        if row.oldest_due_at
+        else 0.0,
+        "measured_seconds_ago": (now - row.measured_at).total_seconds(),
+    }
+
+
 async def _sweep_if_due(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, last_sweep: float | None
 ) -> float | None:
-    """Run the time-based events sweep when its interval has passed; returns when it last ran."""
+    """Run the time-based events sweep (and measure the backlog) when its interval has
+    passed; returns when it last ran."""
     started = time.monotonic()
     if last_sweep is not None and started - last_sweep < settings.sweep_interval_seconds:
         return last_sweep
+    try:
+        await measure_backlog(sessionmaker)
+    except Exception:
+        logger.exception("measuring the webhook backlog failed")
     try:
         result = await sweep(sessionmaker)
     except Exception:

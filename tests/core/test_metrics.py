@@ -68,7 +68,7 @@ async def test_pool_usage_is_reported(settings: Settings, backend: str) -> None:
     async with _serve(settings) as http:
         body = (await http.get("/metrics")).text
     [(_, size)] = _samples(body, "coach_db_pool_size")
-    if backend == "postgresql":
+    if backend == "postgres":
         assert size == settings.database_pool_size
     # Nothing is lent out between requests.
     assert _samples(body, "coach_db_pool_checked_out") == [({}, 0.0)]
