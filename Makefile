@@ -22,11 +22,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The contract fuzzer's long run (`make test` runs a short one): more examples per operation and
-# caller, plus schemathesis' coverage phase. PostgreSQL too when COACH_TEST_POSTGRES_URL is set.
-COACH_FUZZ_EXAMPLES ?= 200
+# The contract fuzzer's long run (`make test` runs a short one): every operation as every
+# caller, many examples each, plus schemathesis' coverage phase. PostgreSQL too when
+# COACH_TEST_POSTGRES_URL is set. `make fuzz COACH_FUZZ_EXAMPLES=200` for a longer one.
+COACH_FUZZ_EXAMPLES ?= 100
 fuzz: $(STAMP)
-	COACH_FUZZ_EXAMPLES=$(COACH_FUZZ_EXAMPLES) COACH_FUZZ_COVERAGE=1 $(BIN)/python -m pytest tests/fuzz
+	COACH_FUZZ_FULL=1 COACH_FUZZ_EXAMPLES=$(COACH_FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
