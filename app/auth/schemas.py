@@ -1,10 +1,16 @@
 import uuid
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from app.models.enums import Role
 
-PasswordField = Field(min_length=10, max_length=128, description="10 to 128 characters.")
+# Taken exactly as typed: the sign-in form does not strip, so neither may sign-up.
+Password = Annotated[
+    str,
+    StringConstraints(strip_whitespace=False),
+    Field(min_length=10, max_length=128, description="10 to 128 characters."),
+]
 
 
 class InputModel(BaseModel):
@@ -17,7 +23,7 @@ class SignupCreate(InputModel):
     organization_name: str = Field(min_length=1, max_length=200, examples=["Northstar Coaching"])
     full_name: str = Field(min_length=1, max_length=200, examples=["Ada Lovelace"])
     email: EmailStr = Field(examples=["ada@northstar.example"])
-    password: str = PasswordField
+    password: Password
 
 
 class TokenRead(BaseModel):

@@ -13,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.auth.schemas import InputModel, PasswordField
+from app.auth.schemas import InputModel, Password
 from app.models.enums import Relationship, Role, Scope
 
 Days = Annotated[int, Field(ge=1, le=365)]
@@ -142,7 +142,7 @@ class InvitationCreated(InvitationRead):
 
 class InvitationAccept(InputModel):
     full_name: str = Field(min_length=1, max_length=200, examples=["Grace Hopper"])
-    password: str = PasswordField
+    password: Password
 
 
 class ApiKeyCreate(InputModel):

@@ -6,6 +6,7 @@ from fastapi import Depends, Query
 
 from app.auth.dependencies import Authorize
 from app.auth.principal import Principal
+from app.core.instants import CalendarDay
 from app.models.enums import ADMIN_ROLES, STAFF_ROLES, Scope
 from app.organizations.schemas import Timezone
 
@@ -24,14 +25,14 @@ class WindowQuery:
 
 def window_query(
     start: Annotated[
-        date | None,
+        CalendarDay | None,
         Query(
             alias="from",
             description="First day of the window (a date in `tz`); default: 28 days before `to`.",
         ),
     ] = None,
     end: Annotated[
-        date | None,
+        CalendarDay | None,
         Query(
             alias="to",
             description="The day after the last one (`[from, to)`); default: tomorrow in `tz`, "

@@ -149,3 +149,15 @@ async def test_member_of_two_organizations_must_choose_one(
     stranger = await signup(client)
     refused = await sign_in(client, first.email, organization_id=str(stranger.organization_id))
     assert refused.status_code == 401
+
+
+async def test_a_password_is_kept_exactly_as_typed(client: httpx.AsyncClient) -> None:
+    """Spaces are part of a passphrase: the sign-in form does not strip them, so sign-up
+    must not either, or the account could never be signed into."""
+    padded = "  correct horse battery  "
+    body = _signup_body(password=padded)
+    assert (await client.post("/api/v1/auth/signup", json=body)).status_code == 201
+    form = {"username": body["email"], "password": padded}
+    assert (await client.post("/api/v1/auth/token", data=form)).status_code == 200
+    form["password"] = padded.strip()
+    assert (await client.post("/api/v1/auth/token", data=form)).status_code == 401

@@ -4,6 +4,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.enums import Role, Scope
@@ -345,3 +346,15 @@ def test_the_score_caps_each_part_and_treats_a_goal_of_zero_as_none() -> None:
         weekly_informational_goal=2,
     )
     assert everything["score"] == 100
+
+
+@pytest.mark.parametrize("bound", ["to=0", "from=1700000000", "to=2030-13-01"])
+async def test_a_window_bound_must_be_a_written_date(client: httpx.AsyncClient, bound: str) -> None:
+    """`?to=0` must not quietly mean the Unix epoch."""
+    owner = await signup(client)
+    grace = await create_client(client, owner)
+    response = await client.get(
+        f"/api/v1/clients/{grace['id']}/traction?{bound}", headers=owner.headers
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
