@@ -127,7 +127,7 @@ async def rich_client(http: httpx.AsyncClient, owner: Actor, *, tag: str = "") -
             "Arlington",
             "Lovelaceworth",
             f"ada.lw{tag}@example.com",
-            "7946",
+            "7946 0018",  # the phone; four digits alone also turn up in ids and times
             "ada-lovelaceworth",
             "Analytical Engines",
             "Chief Enchantress",
