@@ -143,7 +143,7 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def request_settings(request: Request) -> Settings:
+async def request_settings(request: Request) -> Settings:
     """The settings of the app serving this request (`create_app(settings)`), which
     may differ from the environment's, e.g. in tests."""
     settings: Settings = request.app.state.settings

@@ -111,7 +111,29 @@ def issue_access_token(
     )
 
 
+# Verifying a token costs about as much CPU as the rest of a small read, and a SPA
+# sends the same one for up to its whole lifetime: the claims of a verified token are
+# kept (bounded, oldest out first), keyed by everything the verification depended on.
+# Expiry is checked again on every use.
+_VERIFIED_LIMIT = 4096
+_verified: dict[tuple[str, str, str, str], AccessClaims] = {}
+
+
 def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+    key = (token, settings.signing_secret(), settings.jwt_audience, settings.jwt_issuer)
+    claims = _verified.get(key)
+    if claims is None:
+        claims = _verify_access_token(settings, token)
+        if len(_verified) >= _VERIFIED_LIMIT:
+            del _verified[next(iter(_verified))]
+        _verified[key] = claims
+    if claims.expires_at <= utc_now():
+        _verified.pop(key, None)
+        raise InvalidToken("expired")
+    return claims
+
+
+def _verify_access_token(settings: Settings, token: str) -> AccessClaims:
     try:
         claims = _decode(settings, token, settings.jwt_audience)
         return AccessClaims(

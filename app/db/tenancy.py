@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
 from sqlalchemy.sql import ClauseElement, visitors
+from sqlalchemy.sql.elements import TextClause
 
 from app.db.base import Base, TenantMixin
 
@@ -59,23 +60,31 @@ async def bind_rls_lookup(session: AsyncSession, name: str, value: uuid.UUID) ->
 async def _set_rls(session: AsyncSession, name: str, value: str) -> None:
     settings: dict[str, str] = session.info.setdefault(_RLS_KEY, {})
     settings[name] = value
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        # Transaction-local; `after_begin` below repeats it for later transactions.
-        await session.execute(
-            text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value}
-        )
+    on_postgresql = session.bind is not None and session.bind.dialect.name == "postgresql"
+    if on_postgresql and session.in_transaction():
+        # A transaction is under way: set it there (transaction-local). Otherwise
+        # `after_begin` below sets every setting as the next transaction begins, in
+        # the same round trip for all of them.
+        await session.execute(*_set_config({name: value}))
+
+
+def _set_config(settings: dict[str, str]) -> tuple[TextClause, dict[str, str]]:
+    """One `SELECT set_config(...), ...` statement for all of `settings`."""
+    calls = ", ".join(f"set_config(:name_{i}, :value_{i}, true)" for i in range(len(settings)))
+    parameters: dict[str, str] = {}
+    for i, (name, value) in enumerate(settings.items()):
+        parameters[f"name_{i}"] = name
+        parameters[f"value_{i}"] = value
+    return text(f"SELECT {calls}"), parameters
 
 
 @event.listens_for(Session, "after_begin")
 def _apply_rls_settings(
     session: Session, transaction: SessionTransaction, connection: Connection
 ) -> None:
-    if connection.dialect.name != "postgresql":
-        return
-    for name, value in session.info.get(_RLS_KEY, {}).items():
-        connection.execute(
-            text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value}
-        )
+    settings = session.info.get(_RLS_KEY)
+    if settings and connection.dialect.name == "postgresql":
+        connection.execute(*_set_config(settings))
 
 
 def _touches_tenant_table(state: ORMExecuteState) -> bool:

@@ -23,7 +23,7 @@ class WindowQuery:
     tz: str | None
 
 
-def window_query(
+async def window_query(
     start: Annotated[
         CalendarDay | None,
         Query(

@@ -10,11 +10,12 @@ from typing import Any
 import httpx
 import pytest
 from jose import jwt
+from pydantic import SecretStr
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
-from app.core.security import issue_access_token
+from app.core.security import InvalidToken, decode_access_token, issue_access_token
 from app.core.time import set_clock
 from app.db.tenancy import bind_organization
 from app.models import Membership
@@ -120,6 +121,8 @@ async def test_token_expires_after_its_lifetime(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
     owner = await signup(client)
+    # Used once first, so the verified token is remembered: expiry is checked on every use.
+    assert (await _me(client, owner.token)).status_code == 200
     later = datetime.now(UTC) + timedelta(minutes=settings.access_token_minutes, seconds=5)
     set_clock(lambda: later)
     try:
@@ -127,6 +130,16 @@ async def test_token_expires_after_its_lifetime(
     finally:
         set_clock(None)
     assert (await _me(client, owner.token)).status_code == 200
+
+
+async def test_a_remembered_token_is_not_accepted_under_another_secret(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    owner = await signup(client)
+    assert decode_access_token(settings, owner.token).user_id == owner.user_id
+    rotated = settings.model_copy(update={"jwt_secret": SecretStr("rotated-secret-" + "z" * 40)})
+    with pytest.raises(InvalidToken):
+        decode_access_token(rotated, owner.token)
 
 
 async def test_token_without_jti_is_refused(client: httpx.AsyncClient, settings: Settings) -> None:

@@ -6,9 +6,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.time import set_clock, utc_now
-from tests.factories.clients import create_client
+from app.models.enums import Role
+from tests.factories.clients import assign_coach, create_client
 from tests.factories.contacts import create_chain, create_contact, set_contact_columns
-from tests.factories.identity import Actor, signup
+from tests.factories.identity import Actor, add_member, signup
 from tests.interviews.pipeline_factories import create_company
 
 
@@ -252,3 +253,25 @@ async def test_a_cursor_from_another_sort_is_refused(client: httpx.AsyncClient) 
         )
         assert reused.status_code == 422
         assert reused.json()["parameter"] == "cursor"
+
+
+async def test_an_empty_network_is_an_empty_page_and_a_client_not_assigned_is_not_found(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    owner = await signup(client)
+    empty = await create_client(client, owner, full_name="No Contacts Yet")
+    other = await create_client(client, owner, full_name="Someone Else's")
+    await create_contact(client, owner, other["id"], full_name="Hidden Person")
+    coach = await add_member(client, db, owner.organization_id, Role.coach)
+    await assign_coach(client, owner, empty["id"], coach)
+
+    listed = await client.get(f"/api/v1/clients/{empty['id']}/contacts", headers=coach.headers)
+    assert listed.status_code == 200, listed.text
+    assert listed.json() == {"data": [], "next_cursor": None}
+    # Not assigned: 404 whether or not the filters match anything, as for an unknown id.
+    for client_id in (other["id"], str(uuid.uuid4())):
+        for params in ({}, {"q": "Hidden"}, {"q": "nobody at all"}):
+            hidden = await client.get(
+                f"/api/v1/clients/{client_id}/contacts", params=params, headers=coach.headers
+            )
+            assert hidden.status_code == 404, hidden.text
