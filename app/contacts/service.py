@@ -1,8 +1,10 @@
 """Contacts and their referral tree: who introduced whom, kept consistent on every change."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, func, literal, or_, select
@@ -45,6 +47,7 @@ _NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 _FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
+@cache  # a few immutable expressions per sort, built once rather than on each request
 def _sort_key(sort: ContactSort) -> SortKey:
     never = literal(_NEVER, UTCDateTime())
     far_future = literal(_FAR_FUTURE, UTCDateTime())
@@ -153,8 +156,15 @@ def _warmth_condition(warmth: Warmth, cold_after_days: int, now: datetime) -> Co
     }[warmth]
 
 
-# The fields of `ContactRead` that are columns (all but the derived `warmth`).
-_READ_COLUMNS = tuple(name for name in ContactRead.model_fields if name != "warmth")
+# The fields of `ContactRead` that are columns (all but the derived `warmth`), and the
+# organization's `cold_after_days` to derive it.
+_READ_FIELDS = tuple(ContactRead.model_fields)
+_READ_COLUMNS = tuple(name for name in _READ_FIELDS if name != "warmth")
+_WARMTH_AT = _READ_FIELDS.index("warmth")
+_LAST_CONTACTED_AT = _READ_COLUMNS.index("last_contacted_at")
+_READ_ROWS = select(
+    *(getattr(Contact, name) for name in _READ_COLUMNS), Organization.cold_after_days
+).join(Organization, Organization.id == Contact.organization_id)
 
 
 async def list_contacts(
@@ -175,10 +185,8 @@ async def list_contacts(
     `cold_after_days` comes with each row, and rows are plain tuples, not ORM objects.
     """
     now = utc_now()
-    statement = (
-        select(*(getattr(Contact, name) for name in _READ_COLUMNS), Organization.cold_after_days)
-        .join(Organization, Organization.id == Contact.organization_id)
-        .where(repository.readable_condition(principal), Contact.client_id == client_id)
+    statement = _READ_ROWS.where(
+        repository.readable_condition(principal), Contact.client_id == client_id
     )
     if filters.warmth is not None:
         organization = await repository.organization(session, principal)
@@ -226,11 +234,13 @@ async def list_contacts(
     return [_read_fields(row, now) for row in rows], next_cursor
 
 
-def _read_fields(row: tuple[Any, ...], now: datetime) -> dict[str, Any]:
-    """A `(*_READ_COLUMNS, cold_after_days)` row as `ContactRead` fields."""
-    fields = dict(zip(_READ_COLUMNS, row, strict=False))
-    fields["warmth"] = warmth_of(fields["last_contacted_at"], cold_after_days=row[-1], now=now)
-    return fields
+def _read_fields(row: Sequence[Any], now: datetime) -> dict[str, Any]:
+    """A `(*_READ_COLUMNS, cold_after_days)` row as `ContactRead` fields, in its order."""
+    values = list(row)
+    cold_after_days = values.pop()
+    warmth = warmth_of(values[_LAST_CONTACTED_AT], cold_after_days=cold_after_days, now=now)
+    values.insert(_WARMTH_AT, warmth)
+    return dict(zip(_READ_FIELDS, values, strict=True))
 
 
 async def _referrer(

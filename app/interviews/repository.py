@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from app.auth.principal import Principal
 from app.clients.repository import readable_client_ids
@@ -239,6 +239,15 @@ async def next_action_counts(
 # The next-actions list: one query per kind, the longest overdue first, at most `limit`.
 
 
+async def _first_rows(
+    session: AsyncSession,
+    statement: Select[*tuple[Any, ...]],
+    limit: int,
+    *order_by: ColumnElement[Any] | InstrumentedAttribute[Any],
+) -> Sequence[Any]:
+    return (await session.execute(statement.order_by(*order_by).limit(limit))).all()
+
+
 async def thank_yous_due(
     session: AsyncSession, client_id: uuid.UUID, at: ActionCutoffs, limit: int
 ) -> Sequence[Any]:
@@ -246,10 +255,8 @@ async def thank_yous_due(
         select(Interview.id, Interview.contact_id, Interview.held_at, Contact.full_name)
         .outerjoin(Contact, Contact.id == Interview.contact_id)
         .where(Interview.client_id == client_id, thank_you_due(at))
-        .order_by(Interview.held_at, Interview.id)
-        .limit(limit)
     )
-    return (await session.execute(statement)).all()
+    return await _first_rows(session, statement, limit, Interview.held_at, Interview.id)
 
 
 async def unanswered_outreach(
@@ -259,10 +266,8 @@ async def unanswered_outreach(
         select(Outreach.id, Outreach.contact_id, Outreach.sent_at, Contact.full_name)
         .join(Contact, Contact.id == Outreach.contact_id)
         .where(Outreach.client_id == client_id, outreach_unanswered(at))
-        .order_by(Outreach.sent_at, Outreach.id)
-        .limit(limit)
     )
-    return (await session.execute(statement)).all()
+    return await _first_rows(session, statement, limit, Outreach.sent_at, Outreach.id)
 
 
 async def meetings_without_referrals(
@@ -272,55 +277,42 @@ async def meetings_without_referrals(
         select(Interview.id, Interview.contact_id, Interview.held_at, Contact.full_name)
         .join(Contact, Contact.id == Interview.contact_id)
         .where(Interview.client_id == client_id, meeting_without_referrals(at))
-        .order_by(Interview.held_at, Interview.id)
-        .limit(limit)
     )
-    return (await session.execute(statement)).all()
+    return await _first_rows(session, statement, limit, Interview.held_at, Interview.id)
 
 
 async def warm_roots_without_referrals(
     session: AsyncSession, client_id: uuid.UUID, at: ActionCutoffs, limit: int
 ) -> Sequence[Any]:
-    statement = (
-        select(Contact.id, Contact.full_name, Contact.last_contacted_at)
-        .where(Contact.client_id == client_id, root_without_referrals(at))
-        .order_by(Contact.last_contacted_at, Contact.id)
-        .limit(limit)
+    statement = select(Contact.id, Contact.full_name, Contact.last_contacted_at).where(
+        Contact.client_id == client_id, root_without_referrals(at)
     )
-    return (await session.execute(statement)).all()
+    return await _first_rows(session, statement, limit, Contact.last_contacted_at, Contact.id)
 
 
 async def contacts_cooling(
     session: AsyncSession, client_id: uuid.UUID, at: ActionCutoffs, limit: int
 ) -> Sequence[Any]:
-    statement = (
-        select(Contact.id, Contact.full_name, Contact.last_contacted_at)
-        .where(Contact.client_id == client_id, contact_turning_cold(at))
-        .order_by(Contact.last_contacted_at, Contact.id)
-        .limit(limit)
+    statement = select(Contact.id, Contact.full_name, Contact.last_contacted_at).where(
+        Contact.client_id == client_id, contact_turning_cold(at)
     )
-    return (await session.execute(statement)).all()
+    return await _first_rows(session, statement, limit, Contact.last_contacted_at, Contact.id)
 
 
 async def companies_without_people(
     session: AsyncSession, client_id: uuid.UUID, at: ActionCutoffs, limit: int
 ) -> Sequence[Any]:
-    statement = (
-        select(Company.id, Company.name, Company.created_at)
-        .where(Company.client_id == client_id, company_without_people(at))
-        .order_by(Company.priority, Company.created_at, Company.id)
-        .limit(limit)
+    statement = select(Company.id, Company.name, Company.created_at).where(
+        Company.client_id == client_id, company_without_people(at)
     )
-    return (await session.execute(statement)).all()
+    order = (Company.priority, Company.created_at, Company.id)
+    return await _first_rows(session, statement, limit, *order)
 
 
 async def follow_ups_due(
     session: AsyncSession, client_id: uuid.UUID, at: ActionCutoffs, limit: int
 ) -> Sequence[Any]:
-    statement = (
-        select(Contact.id, Contact.full_name, Contact.next_follow_up_at)
-        .where(Contact.client_id == client_id, follow_up_due(at))
-        .order_by(Contact.next_follow_up_at, Contact.id)
-        .limit(limit)
+    statement = select(Contact.id, Contact.full_name, Contact.next_follow_up_at).where(
+        Contact.client_id == client_id, follow_up_due(at)
     )
-    return (await session.execute(statement)).all()
+    return await _first_rows(session, statement, limit, Contact.next_follow_up_at, Contact.id)

@@ -78,7 +78,11 @@ async def test_erasure_leaves_no_personal_data_and_keeps_the_counts(
         pending_id, sent_id = await _arrange_pending_delivery(client, db, owner, data.client_id)
         traction_before = await get_traction(client, owner, data.client_id)
         organization_before = await _organization_counts(client, owner)
-        before = (await export_of(client, owner, data.client_id)).json()
+        exported_before = await export_of(client, owner, data.client_id)
+        # Each value is really there to erase, so its absence afterwards means something.
+        for value in data.personal:
+            assert value in exported_before.text, f"{value!r} was never stored"
+        before = exported_before.json()
 
         response = await erase(client, owner, data.client_id, "Grace Hopperton")
         assert response.status_code == 200, response.text
