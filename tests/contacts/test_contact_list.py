@@ -275,3 +275,34 @@ async def test_an_empty_network_is_an_empty_page_and_a_client_not_assigned_is_no
                 f"/api/v1/clients/{client_id}/contacts", params=params, headers=coach.headers
             )
             assert hidden.status_code == 404, hidden.text
+
+
+async def test_a_listed_contact_reads_exactly_as_the_contact_itself(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    owner = await signup(client)
+    seeker = await create_client(client, owner)
+    company = await create_company(client, owner, seeker["id"])
+    root = await create_contact(client, owner, seeker["id"], full_name="Ada Root")
+    await create_contact(
+        client,
+        owner,
+        seeker["id"],
+        full_name="Ben Branch",
+        referred_by_id=root["id"],
+        company_id=company["id"],
+        tags=["alumni", "fintech"],
+        keep_in_touch_days=30,
+        email="ben@example.com",
+    )
+    await set_contact_columns(
+        db, owner.organization_id, root["id"], last_contacted_at=utc_now() - timedelta(days=20)
+    )
+    listed = await client.get(f"/api/v1/clients/{seeker['id']}/contacts", headers=owner.headers)
+    assert listed.status_code == 200, listed.text
+    rows = listed.json()["data"]
+    assert len(rows) == 2
+    for row in rows:
+        alone = await client.get(f"/api/v1/contacts/{row['id']}", headers=owner.headers)
+        assert alone.status_code == 200, alone.text
+        assert row == alone.json()
