@@ -88,6 +88,10 @@ def _apply_rls_settings(
 
 
 def _touches_tenant_table(state: ORMExecuteState) -> bool:
+    # The statement's first entity settles most statements, and is much cheaper to find.
+    first = state.bind_mapper
+    if first is not None and issubclass(first.class_, TenantMixin):
+        return True
     if any(issubclass(m.class_, TenantMixin) for m in state.all_mappers):
         return True
     # `select(func.count()).select_from(Contact)` and subqueries name no entity in
