@@ -107,16 +107,6 @@ async def _reset_failures(request: Request, subjects: list[str]) -> None:
         await limiter.reset(limiter.login_failures, subject)
 
 
-def _token_read(tokens: service.IssuedTokens) -> TokenRead:
-    return TokenRead(
-        access_token=tokens.access_token,
-        expires_in=tokens.expires_in,
-        refresh_token=tokens.refresh_token,
-        organization_id=tokens.organization_id,
-        role=tokens.role,
-    )
-
-
 @router.post(
     "/auth/token/mfa",
     operation_id="auth_token_mfa",
@@ -142,7 +132,7 @@ async def token_mfa(
         await _record_failure(request, subjects)
         raise
     await _reset_failures(request, subjects)
-    return _token_read(tokens)
+    return TokenRead.model_validate(tokens)
 
 
 @router.get(
@@ -209,7 +199,7 @@ async def confirm_mfa_enrolment(
         raise
     tokens = None
     if caller.pending is not None:
-        tokens = _token_read(
+        tokens = TokenRead.model_validate(
             await service.issue_tokens(
                 session,
                 settings,

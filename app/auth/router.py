@@ -21,16 +21,6 @@ from app.models import Organization, User
 router = api_router(tags=["auth"])
 
 
-def _token_read(tokens: service.IssuedTokens) -> TokenRead:
-    return TokenRead(
-        access_token=tokens.access_token,
-        expires_in=tokens.expires_in,
-        refresh_token=tokens.refresh_token,
-        organization_id=tokens.organization_id,
-        role=tokens.role,
-    )
-
-
 @router.post(
     "/auth/signup",
     status_code=status.HTTP_201_CREATED,
@@ -48,7 +38,7 @@ async def signup(body: SignupCreate, session: SessionDep, settings: SettingsDep)
         email=body.email,
         password=body.password,
     )
-    return _token_read(tokens)
+    return TokenRead.model_validate(tokens)
 
 
 @router.post(
@@ -101,7 +91,7 @@ async def token(
             organizations=[{"id": str(oid), "name": name} for oid, name in choice.organizations],
         )
     await rate_limiter(request).reset(failures, failure_key)
-    return _token_read(tokens)
+    return TokenRead.model_validate(tokens)
 
 
 @router.post(
@@ -127,7 +117,7 @@ async def refresh(body: RefreshCreate, session: SessionDep, settings: SettingsDe
             if outcome.reuse_detected
             else "The refresh token is invalid, expired or revoked.",
         )
-    return _token_read(outcome.tokens)
+    return TokenRead.model_validate(outcome.tokens)
 
 
 @router.post(

@@ -27,6 +27,8 @@ class SignupCreate(InputModel):
 
 
 class TokenRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # built from `IssuedTokens`
+
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int = Field(description="Seconds until the access token expires.")

@@ -205,13 +205,7 @@ async def accept_invitation(
     )
     if isinstance(tokens, AppError):
         return error_response(tokens)
-    return TokenRead(
-        access_token=tokens.access_token,
-        expires_in=tokens.expires_in,
-        refresh_token=tokens.refresh_token,
-        organization_id=tokens.organization_id,
-        role=tokens.role,
-    )
+    return TokenRead.model_validate(tokens)
 
 
 # API keys

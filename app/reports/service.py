@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -189,15 +189,8 @@ def csv_lines(rows: Iterable[CaseloadRow], window: Window) -> Iterator[str]:
         yield text
 
 
-# Funnel steps in order, each a figure of the window.
-FUNNEL: tuple[FunnelStepName, ...] = (
-    "outreach_sent",
-    "responses",
-    "informational_held",
-    "referrals",
-    "job_interviews_held",
-    "offers",
-)
+# Funnel steps in order (as the schema lists them), each a figure of the window.
+FUNNEL: tuple[FunnelStepName, ...] = get_args(FunnelStepName)
 
 
 def _median(values: list[float]) -> float | None:
