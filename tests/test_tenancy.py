@@ -6,12 +6,18 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import exists, func, literal_column, select, text
+from sqlalchemy import bindparam, exists, func, literal_column, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.db.session import create_sessionmaker
-from app.db.tenancy import TenancyError, bind_organization, unscoped
+from app.db.tenancy import (
+    TenancyError,
+    bind_organization,
+    prepare_read,
+    run_prepared,
+    unscoped,
+)
 from app.models import Client
 from tests.factories.clients import create_client
 from tests.factories.identity import Actor, signup
@@ -63,6 +69,35 @@ async def test_aggregates_and_subqueries_are_scoped_too(
         literal_column("1") == 1, exists(select(Client.id))
     )
     assert await db.scalar(in_subquery) == 1
+
+
+async def test_a_prepared_read_runs_scoped_to_the_sessions_organization(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    """Built once, run for one organization and then another: each run sees its own."""
+    a, a_ids, b, b_ids = await _two_organizations(client)
+    read = prepare_read(select(Client.id).where(Client.full_name != bindparam("excluded")))
+    with pytest.raises(TenancyError):
+        await run_prepared(db, read, {"excluded": ""})
+
+    await bind_organization(db, a.organization_id)
+    # The owner session bypasses RLS on PostgreSQL: these are the compiled-in criteria.
+    assert {str(i) for i in (await run_prepared(db, read, {"excluded": ""})).scalars()} == a_ids
+    await bind_organization(db, b.organization_id)
+    assert {str(i) for i in (await run_prepared(db, read, {"excluded": ""})).scalars()} == b_ids
+
+
+def test_a_prepared_read_may_not_hold_a_requests_value() -> None:
+    """A value written into a statement built once would be served to the next caller."""
+    with pytest.raises(ValueError, match="holds a value"):
+        prepare_read(select(Client.id).where(Client.id == uuid.uuid4()))
+    with pytest.raises(ValueError, match="holds a value"):
+        prepare_read(select(Client.id).where(Client.full_name == bindparam("name", "Ada")))
+    with pytest.raises(ValueError, match="holds a value"):
+        prepare_read(select(Client.id).limit(10))
+    # Named constants are allowed when declared, and parameters always.
+    named = select(Client.id).where(Client.full_name != bindparam("none", ""))
+    prepare_read(named.limit(bindparam("limit")), constants=frozenset({"none"}))
 
 
 async def _as_application(

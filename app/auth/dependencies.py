@@ -21,7 +21,13 @@ from app.core.request_context import current_request_context
 from app.core.security import InvalidToken, decode_access_token, looks_like_jwt, secret_matches
 from app.core.time import utc_now
 from app.db.session import SessionDep
-from app.db.tenancy import bind_organization, bind_rls_lookup, unscoped
+from app.db.tenancy import (
+    bind_organization,
+    bind_rls_lookup,
+    prepare_read,
+    run_prepared,
+    unscoped,
+)
 from app.models import ApiKey, Membership
 from app.models.enums import Role, Scope
 
@@ -43,7 +49,7 @@ async def _principal_from_jwt(session: SessionDep, settings: Settings, token: st
         raise _www_authenticate("The access token is invalid or expired.") from exc
     await bind_organization(session, claims.organization_id)
     membership = (
-        await session.execute(_CURRENT_MEMBERSHIP, {"user_id": claims.user_id})
+        await run_prepared(session, _CURRENT_MEMBERSHIP, {"user_id": claims.user_id})
     ).one_or_none()
     if membership is None:
         # Removed from the organization since the token was issued.
@@ -57,9 +63,11 @@ async def _principal_from_jwt(session: SessionDep, settings: Settings, token: st
     )
 
 
-# Run on every request: built once, and only the two columns the principal needs.
-_CURRENT_MEMBERSHIP = select(Membership.role, Membership.client_id).where(
-    Membership.user_id == bindparam("user_id", type_=Membership.user_id.type)
+# Run on every request: prepared once, and only the two columns the principal needs.
+_CURRENT_MEMBERSHIP = prepare_read(
+    select(Membership.role, Membership.client_id).where(
+        Membership.user_id == bindparam("user_id", type_=Membership.user_id.type)
+    )
 )
 
 

@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, bindparam, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
@@ -14,15 +14,35 @@ def readable_client_ids(principal: Principal) -> Select[uuid.UUID]:
 
     Admins, owners and API keys: all; a coach: assigned clients; a client: itself.
     """
-    statement = select(Client.id)
+    statement, parameters = readable_client_ids_by_parameter(principal)
+    return statement.params(parameters) if parameters else statement
+
+
+def readable_client_ids_by_parameter(
+    principal: Principal,
+) -> tuple[Select[uuid.UUID], dict[str, uuid.UUID]]:
+    """`readable_client_ids` with the caller's id as a named parameter, for prepared reads
+    (`app.db.tenancy.prepare_read`): the statement, one per kind of caller, and its
+    parameters."""
     if principal.is_admin:
-        return statement
-    if principal.is_coach:
-        assigned = select(ClientCoach.client_id).where(ClientCoach.coach_id == principal.user_id)
-        return statement.where(Client.id.in_(assigned))
+        return _READABLE_BY_KIND["all"], {}
+    if principal.is_coach and principal.user_id is not None:
+        return _READABLE_BY_KIND["assigned"], {"reader_user_id": principal.user_id}
     if principal.is_client and principal.client_id is not None:
-        return statement.where(Client.id == principal.client_id)
-    return statement.where(false())
+        return _READABLE_BY_KIND["itself"], {"reader_client_id": principal.client_id}
+    return _READABLE_BY_KIND["none"], {}
+
+
+_READABLE_BY_KIND: dict[str, Select[uuid.UUID]] = {
+    "all": select(Client.id),
+    "assigned": select(Client.id).where(
+        Client.id.in_(
+            select(ClientCoach.client_id).where(ClientCoach.coach_id == bindparam("reader_user_id"))
+        )
+    ),
+    "itself": select(Client.id).where(Client.id == bindparam("reader_client_id")),
+    "none": select(Client.id).where(false()),
+}
 
 
 def readable_clients(principal: Principal) -> Select[Client]:

@@ -13,9 +13,11 @@ from sqlalchemy import (
     CTE,
     ColumnElement,
     Select,
+    String,
+    bindparam,
     case,
     func,
-    literal,
+    literal_column,
     or_,
     select,
     type_coerce,
@@ -107,21 +109,35 @@ async def find_duplicate(
     return row.id, "email" if same_email else "linkedin_url"
 
 
-def has_tag(dialect: str, tag: str) -> ColumnElement[bool]:
-    """`tags` (a JSON list) contains `tag`."""
+def has_tag(dialect: str) -> ColumnElement[bool]:
+    """`tags` (a JSON list) contains the `tag` parameter."""
+    tag = bindparam("tag", type_=String)
     if dialect == "postgresql":
-        return type_coerce(Contact.tags, JSONB).contains([tag])
+        return type_coerce(Contact.tags, JSONB).contains(func.jsonb_build_array(tag))
     values = func.json_each(Contact.tags).table_valued("value")
-    return select(literal(1)).select_from(values).where(values.c.value == tag).exists()
+    return select(literal_column("1")).select_from(values).where(values.c.value == tag).exists()
 
 
-def works_at(name_part: str) -> ColumnElement[bool]:
+def works_at(parameter: str) -> ColumnElement[bool]:
     """The contact's company name, or the name of the company it is linked to, contains
-    `name_part` (any case)."""
-    linked = select(Company.id).where(Company.name.icontains(name_part, autoescape=True))
+    the named parameter (any case), which `like_escaped` has escaped."""
+    name_part = bindparam(parameter, type_=String)
+    linked = select(Company.id).where(Company.name.icontains(name_part, escape=LIKE_ESCAPE))
     return or_(
-        Contact.company_name.icontains(name_part, autoescape=True),
+        Contact.company_name.icontains(name_part, escape=LIKE_ESCAPE),
         Contact.company_id.in_(linked),
+    )
+
+
+LIKE_ESCAPE = "/"
+
+
+def like_escaped(text: str) -> str:
+    """`text` matched literally inside LIKE (as SQLAlchemy's `autoescape` does)."""
+    return (
+        text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+        .replace("%", LIKE_ESCAPE + "%")
+        .replace("_", LIKE_ESCAPE + "_")
     )
 
 

@@ -4,15 +4,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, String, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from app.auth.principal import Principal
 from app.clients import service as clients_service
+from app.clients.repository import readable_client_ids_by_parameter
 from app.companies import service as companies_service
 from app.contacts import repository
 from app.contacts.cadence import refresh_next_touch_due
@@ -21,9 +22,17 @@ from app.contacts.schemas import ChainLink, ContactRead, contact_columns
 from app.contacts.tree import Forest, build_forest, chain_to
 from app.contacts.warmth import warmth_bounds, warmth_of
 from app.core.errors import Conflict, NotFound, Unprocessable
-from app.core.pagination import PageParams, SortKey, decode_cursor, paginate
+from app.core.pagination import (
+    PageParams,
+    SortKey,
+    decode_cursor,
+    keyset_parameters,
+    keyset_read,
+    page_of,
+)
 from app.core.time import utc_now
 from app.db.base import UTCDateTime
+from app.db.tenancy import PreparedRead, prepare_read, run_prepared
 from app.events.service import NewEvent, record_events
 from app.models import Client, Contact, Organization
 from app.models.enums import ContactSource, Relationship, Warmth
@@ -47,10 +56,13 @@ _NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 _FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
+_SORT_CONSTANTS = frozenset({"sort_never", "sort_far_future"})
+
+
 @cache  # a few immutable expressions per sort, built once rather than on each request
 def _sort_key(sort: ContactSort) -> SortKey:
-    never = literal(_NEVER, UTCDateTime())
-    far_future = literal(_FAR_FUTURE, UTCDateTime())
+    never = bindparam("sort_never", _NEVER, type_=UTCDateTime())
+    far_future = bindparam("sort_far_future", _FAR_FUTURE, type_=UTCDateTime())
     descending = sort.startswith("-")
     columns: dict[str, ColumnElement[Any] | QueryableAttribute[Any]] = {
         "name": func.lower(Contact.full_name),
@@ -145,8 +157,10 @@ async def _record(
     )
 
 
-def _warmth_condition(warmth: Warmth, cold_after_days: int, now: datetime) -> ColumnElement[bool]:
-    warm_since, cooling_since = warmth_bounds(cold_after_days, now)
+def _warmth_condition(warmth: Warmth) -> ColumnElement[bool]:
+    """The `warm_since` and `cooling_since` parameters are `warmth_bounds`'s."""
+    warm_since = bindparam("warm_since", type_=UTCDateTime())
+    cooling_since = bindparam("cooling_since", type_=UTCDateTime())
     last = Contact.last_contacted_at
     return {
         Warmth.never: last.is_(None),
@@ -180,58 +194,110 @@ async def list_contacts(
     may not see the client. With `due=true` and no explicit sort, the most overdue
     keep-in-touch come first.
 
-    The hot read of the API, so it is one statement: the client check is part of its
+    The hot read of the API, so it is one statement, prepared once per shape (`_ListShape`)
+    and run with this request's values as parameters: the client check is part of its
     condition (only an empty page asks whether the client exists), the organization's
     `cold_after_days` comes with each row, and rows are plain tuples, not ORM objects.
     """
     now = utc_now()
-    statement = _READ_ROWS.where(
-        repository.readable_condition(principal), Contact.client_id == client_id
-    )
-    if filters.warmth is not None:
-        organization = await repository.organization(session, principal)
-        statement = statement.where(
-            _warmth_condition(filters.warmth, organization.cold_after_days, now)
-        )
-    if filters.relationship is not None:
-        statement = statement.where(Contact.relationship == filters.relationship)
-    if filters.source is not None:
-        statement = statement.where(Contact.source == filters.source)
-    if filters.tag is not None:
-        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-        statement = statement.where(repository.has_tag(dialect, filters.tag))
-    if filters.company:
-        statement = statement.where(repository.works_at(filters.company))
-    if filters.company_id is not None:
-        statement = statement.where(Contact.company_id == filters.company_id)
-    if filters.root is not None:
-        statement = statement.where(
-            Contact.referred_by_id.is_(None)
-            if filters.root
-            else Contact.referred_by_id.is_not(None)
-        )
-    if filters.parent_id is not None:
-        statement = statement.where(Contact.referred_by_id == filters.parent_id)
-    if filters.search:
-        statement = statement.where(
-            or_(
-                Contact.full_name.icontains(filters.search, autoescape=True),
-                Contact.title.icontains(filters.search, autoescape=True),
-                repository.works_at(filters.search),
-            )
-        )
-    if filters.due is not None:
-        statement = statement.where(
-            Contact.next_touch_due_at <= now
-            if filters.due
-            else or_(Contact.next_touch_due_at.is_(None), Contact.next_touch_due_at > now)
-        )
     chosen: ContactSort = sort or ("next_touch_due_at" if filters.due else "created_at")
     _check_cursor(params, chosen)
-    rows, next_cursor = await paginate(session, statement, sort=_sort_key(chosen), params=params)
+    sort_key = _sort_key(chosen)
+    readable, reader = readable_client_ids_by_parameter(principal)
+    parameters: dict[str, Any] = {**reader, **keyset_parameters(sort_key, params)}
+    parameters["client_id"] = client_id
+    given = {name for name in _VALUE_FILTERS if _given(name, getattr(filters, name))}
+    for name in given:
+        value = getattr(filters, name)
+        parameters[name] = repository.like_escaped(value) if name in _TEXT_FILTERS else value
+    if filters.warmth is not None:
+        organization = await repository.organization(session, principal)
+        parameters["warm_since"], parameters["cooling_since"] = warmth_bounds(
+            organization.cold_after_days, now
+        )
+    if filters.due is not None:
+        parameters["now"] = now
+    shape = _ListShape(
+        readable=readable,
+        dialect=session.bind.dialect.name if session.bind is not None else "sqlite",
+        sort=chosen,
+        after_cursor=params.cursor is not None,
+        warmth=filters.warmth,
+        root=filters.root,
+        due=filters.due,
+        filters=frozenset(given),
+    )
+    result = await run_prepared(session, _prepared_list(shape), parameters)
+    rows, next_cursor = page_of(list(result.all()), sort_key, params)
     if not rows:
         await client_for(session, principal, client_id)
     return [_read_fields(row, now) for row in rows], next_cursor
+
+
+# The filters that are values (the others choose a condition). Text filters match
+# literally (LIKE's wildcards in them are escaped), and an empty one is not a filter.
+_VALUE_FILTERS = ("relationship", "source", "tag", "company", "company_id", "parent_id", "search")
+_TEXT_FILTERS = frozenset({"company", "search"})
+
+
+def _given(name: str, value: object) -> bool:
+    return value is not None and not (name in _TEXT_FILTERS and value == "")
+
+
+@dataclass(frozen=True, slots=True)
+class _ListShape:
+    """What decides the list's statement; everything else is a parameter."""
+
+    readable: Select[uuid.UUID]  # which clients the caller may see, by kind of caller
+    dialect: str
+    sort: ContactSort
+    after_cursor: bool
+    warmth: Warmth | None
+    root: bool | None
+    due: bool | None
+    filters: frozenset[str]  # the `_VALUE_FILTERS` given
+
+
+@lru_cache(maxsize=512)  # shapes are few in practice; bounded all the same
+def _prepared_list(shape: _ListShape) -> PreparedRead:
+    conditions: list[ColumnElement[bool]] = [
+        Contact.client_id.in_(shape.readable),
+        Contact.client_id == bindparam("client_id"),
+    ]
+    if shape.warmth is not None:
+        conditions.append(_warmth_condition(shape.warmth))
+    for name, column in (
+        ("relationship", Contact.relationship),
+        ("source", Contact.source),
+        ("company_id", Contact.company_id),
+        ("parent_id", Contact.referred_by_id),
+    ):
+        if name in shape.filters:
+            conditions.append(column == bindparam(name))
+    if "tag" in shape.filters:
+        conditions.append(repository.has_tag(shape.dialect))
+    if "company" in shape.filters:
+        conditions.append(repository.works_at("company"))
+    if shape.root is not None:
+        referred_by = Contact.referred_by_id
+        conditions.append(referred_by.is_(None) if shape.root else referred_by.is_not(None))
+    if "search" in shape.filters:
+        search = bindparam("search", type_=String)
+        conditions.append(
+            or_(
+                Contact.full_name.icontains(search, escape=repository.LIKE_ESCAPE),
+                Contact.title.icontains(search, escape=repository.LIKE_ESCAPE),
+                repository.works_at("search"),
+            )
+        )
+    if shape.due is not None:
+        now = bindparam("now", type_=UTCDateTime())
+        due_at = Contact.next_touch_due_at
+        conditions.append(due_at <= now if shape.due else or_(due_at.is_(None), due_at > now))
+    statement = keyset_read(
+        _READ_ROWS.where(*conditions), _sort_key(shape.sort), after_cursor=shape.after_cursor
+    )
+    return prepare_read(statement, constants=_SORT_CONSTANTS)
 
 
 def _read_fields(row: Sequence[Any], now: datetime) -> dict[str, Any]:

@@ -6,19 +6,24 @@ rows are added; it is opaque to clients (base64 of typed JSON).
 
 import base64
 import binascii
+import functools
 import json
+import operator
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from enum import Enum
+from types import GenericAlias, UnionType
+from typing import Annotated, Any, Generic, TypeVar, get_args
 
 from fastapi import Depends, Query
-from pydantic import BaseModel, Field
-from sqlalchemy import BigInteger, Select, literal, tuple_
+from pydantic import BaseModel, Field, TypeAdapter
+from sqlalchemy import BigInteger, Select, bindparam, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
+from typing_extensions import TypedDict
 
 from app.core.errors import Unprocessable
 
@@ -34,6 +39,57 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."
     )
+
+
+class PageWriter(Generic[T]):
+    """Writes a `Page[model]` as JSON from plain dicts of the model's fields, without
+    validating them: for hot lists whose rows come straight from typed columns.
+
+    The dicts are written by a TypedDict with the model's fields, so the JSON is what
+    the model writes; a model whose output would differ (aliases, serializers) is
+    refused here rather than written differently.
+    """
+
+    def __init__(self, model: type[T]) -> None:
+        assert issubclass(model, BaseModel)
+        decorators = model.__pydantic_decorators__
+        if (
+            decorators.field_serializers
+            or decorators.model_serializers
+            or any(
+                field.serialization_alias or field.alias for field in model.model_fields.values()
+            )
+        ):
+            raise TypeError(f"{model.__name__} does not write its fields as they are")
+        # TypedDict's functional form, called with computed fields: `Any` keeps mypy's
+        # special case of it (which wants literal fields) out of the way.
+        typed_dict: Any = TypedDict
+        row = typed_dict(
+            f"{model.__name__}Row",
+            {name: _as_written(field.annotation) for name, field in model.model_fields.items()},
+        )
+        page = typed_dict(
+            f"{model.__name__}PageRows",
+            {"data": GenericAlias(list, (row,)), "next_cursor": str | None},
+        )
+        self._adapter: TypeAdapter[Any] = TypeAdapter(page)
+
+    def json(self, rows: list[dict[str, Any]], next_cursor: str | None) -> bytes:
+        return self._adapter.dump_json({"data": rows, "next_cursor": next_cursor})
+
+
+def _as_written(annotation: Any) -> Any:
+    """A string enum as `str`: rows carry such columns as their text, which is also what
+    the model writes."""
+    if (
+        isinstance(annotation, type)
+        and issubclass(annotation, Enum)
+        and issubclass(annotation, str)
+    ):
+        return str
+    if isinstance(annotation, UnionType):
+        return functools.reduce(operator.or_, [_as_written(arg) for arg in get_args(annotation)])
+    return annotation
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,27 +162,69 @@ async def paginate(
 ) -> tuple[list[Any], str | None]:
     """Run `statement` for one page; returns the rows and the next cursor."""
     columns = sort.columns
-    keyed = statement.add_columns(*[c.label(f"_sort_{i}") for i, c in enumerate(columns)])
+    keyed = statement.add_columns(*_sort_labels(sort))
     if params.cursor is not None:
-        after = [
-            _checked(column, value)
-            for column, value in zip(
-                columns, decode_cursor(params.cursor, len(columns)), strict=True
-            )
-        ]
-        row_key = tuple_(*columns)
+        after = _cursor_values(sort, params.cursor)
         bound = tuple_(*[_literal_for(c, v) for c, v in zip(columns, after, strict=True)])
-        keyed = keyed.where(row_key < bound if sort.descending else row_key > bound)
-    ordering = [c.desc() if sort.descending else c.asc() for c in columns]
-    keyed = keyed.order_by(*ordering).limit(params.limit + 1)
+        keyed = keyed.where(_after(sort, bound))
+    keyed = keyed.order_by(*_ordering(sort)).limit(params.limit + 1)
     result = await session.execute(keyed)
-    rows = list(result.all())
+    return page_of(list(result.all()), sort, params)
+
+
+def keyset_read(
+    statement: Select[*tuple[Any, ...]], sort: SortKey, *, after_cursor: bool
+) -> Select[*tuple[Any, ...]]:
+    """`statement` as one page under `sort`, for a prepared read (`app.db.tenancy`): the
+    page size and the cursor's values are the named parameters `keyset_parameters` gives."""
+    keyed = statement.add_columns(*_sort_labels(sort))
+    if after_cursor:
+        bound = tuple_(
+            *[bindparam(f"after_{i}", type_=column.type) for i, column in enumerate(sort.columns)]
+        )
+        keyed = keyed.where(_after(sort, bound))
+    return keyed.order_by(*_ordering(sort)).limit(bindparam("page_limit"))
+
+
+def keyset_parameters(sort: SortKey, params: PageParams) -> dict[str, Any]:
+    """The parameters of a `keyset_read` statement for this page."""
+    parameters: dict[str, Any] = {"page_limit": params.limit + 1}
+    if params.cursor is not None:
+        for i, value in enumerate(_cursor_values(sort, params.cursor)):
+            parameters[f"after_{i}"] = value
+    return parameters
+
+
+def page_of(rows: list[Any], sort: SortKey, params: PageParams) -> tuple[list[Any], str | None]:
+    """A page's rows (one more than the page was asked for, sort keys last) as its items
+    (without the sort keys) and the next cursor."""
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
-    width = len(columns)
+    width = len(sort.columns)
     items = [row[0] if len(row) - width == 1 else tuple(row[: len(row) - width]) for row in rows]
     next_cursor = encode_cursor(list(rows[-1][-width:])) if has_more and rows else None
     return items, next_cursor
+
+
+def _sort_labels(sort: SortKey) -> list[ColumnElement[Any]]:
+    return [column.label(f"_sort_{i}") for i, column in enumerate(sort.columns)]
+
+
+def _ordering(sort: SortKey) -> list[ColumnElement[Any]]:
+    return [c.desc() if sort.descending else c.asc() for c in sort.columns]
+
+
+def _after(sort: SortKey, bound: ColumnElement[Any]) -> ColumnElement[bool]:
+    row_key = tuple_(*sort.columns)
+    return row_key < bound if sort.descending else row_key > bound
+
+
+def _cursor_values(sort: SortKey, cursor: str) -> list[Any]:
+    columns = sort.columns
+    return [
+        _checked(column, value)
+        for column, value in zip(columns, decode_cursor(cursor, len(columns)), strict=True)
+    ]
 
 
 def _checked(column: ColumnElement[Any] | QueryableAttribute[Any], value: Any) -> Any:

@@ -8,24 +8,31 @@
   `app.lookup_id`); the policies in `app/db/rls.py` read them.
 
 `unscoped()` is the one escape hatch; grep for it in reviews.
+
+Hot reads can be built once and run many times (`prepare_read` / `run_prepared`): the
+same criteria are compiled in with the organization as a bind parameter, and every
+run takes its value from the session, so they are as scoped as the hook's.
 """
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import Select, Table, bindparam, event, text
+from sqlalchemy.engine import Connection, Result
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
 from sqlalchemy.sql import ClauseElement, visitors
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.elements import BindParameter, TextClause
 
 from app.db.base import Base, TenantMixin
 
 _ORG_KEY = "organization_id"
 _RLS_KEY = "rls_settings"
 _UNSCOPED_OPTION = "coach_unscoped"
+_ORGANIZATION_PARAMETER = "tenant_organization_id"  # as written in `prepare_read`
 
 
 class TenancyError(RuntimeError):
@@ -133,3 +140,54 @@ def _scope_to_organization(state: ORMExecuteState) -> None:
             include_aliases=True,
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRead:
+    """A read built once and run many times (`prepare_read`, `run_prepared`)."""
+
+    statement: Select[*tuple[Any, ...]]
+
+
+def prepare_read(
+    statement: Select[*tuple[Any, ...]], *, constants: frozenset[str] = frozenset()
+) -> PreparedRead:
+    """`statement`, scoped to whichever organization runs it, for `run_prepared`.
+
+    Built once, it skips what building and scoping a statement costs on each request,
+    and SQLAlchemy finds it compiled at once. So that no request's value can stay in
+    it for the next, every value must be a named parameter given at each run
+    (`bindparam("name")`), except the named `constants`: anything else is refused here.
+    """
+    for element in visitors.iterate(statement):
+        if not isinstance(element, BindParameter):
+            continue
+        holds_value = element.value is not None or element.callable is not None
+        if holds_value and (element.unique or element.key not in constants):
+            raise ValueError(f"a prepared read holds a value: {element!r}")
+    return PreparedRead(
+        statement.options(
+            with_loader_criteria(
+                TenantMixin,
+                # The name is written out: the lambda is analysed for the values it
+                # uses, and must use none.
+                lambda cls: cls.organization_id == bindparam("tenant_organization_id"),
+                include_aliases=True,
+            )
+        )
+    )
+
+
+async def run_prepared(
+    session: AsyncSession, read: PreparedRead, parameters: Mapping[str, Any]
+) -> Result[*tuple[Any, ...]]:
+    """Run a prepared read in the session's transaction (its RLS settings too), scoped to
+    the session's organization; like the ORM hook, it refuses to run without one."""
+    organization_id = bound_organization(session)
+    if organization_id is None:
+        raise TenancyError("prepared read run with no organization bound")
+    connection = await session.connection()
+    result: Result[*tuple[Any, ...]] = await connection.execute(
+        read.statement, {**parameters, _ORGANIZATION_PARAMETER: organization_id}
+    )
+    return result

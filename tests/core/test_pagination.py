@@ -3,9 +3,16 @@
 import base64
 import json
 import uuid
+import warnings
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
 
 import httpx
+import pytest
+from pydantic import BaseModel, Field, TypeAdapter, field_serializer
 
+from app.core.pagination import Page, PageWriter
 from tests.factories.clients import create_client
 from tests.factories.identity import signup
 
@@ -106,3 +113,62 @@ async def test_limit_above_the_maximum_is_refused(client: httpx.AsyncClient) -> 
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["errors"][0]["loc"] == ["query", "limit"]
+
+
+class _Kind(StrEnum):
+    first = "first"
+    second = "second"
+
+
+class _Row(BaseModel):
+    id: uuid.UUID
+    kind: _Kind
+    maybe_kind: _Kind | None
+    at: datetime
+    tags: list[str]
+    note: str | None
+
+
+def test_a_page_writer_writes_rows_as_the_model_would() -> None:
+    """Plain rows (enum columns as their text) come out exactly as `Page[model]` writes
+    the validated models."""
+    rows: list[dict[str, Any]] = [
+        {
+            "id": uuid.uuid4(),
+            "kind": "first",
+            "maybe_kind": None,
+            "at": datetime(2026, 3, 29, 1, 30, 0, 123456, tzinfo=UTC),
+            "tags": ["a", "é"],
+            "note": 'quote " and \\ and \n',
+        },
+        {
+            "id": uuid.uuid4(),
+            "kind": _Kind.second,
+            "maybe_kind": "second",
+            "at": datetime(2026, 3, 29, 2, 0, tzinfo=UTC),
+            "tags": [],
+            "note": None,
+        },
+    ]
+    adapter = TypeAdapter(Page[_Row])
+    expected = adapter.dump_json(adapter.validate_python({"data": rows, "next_cursor": "c"}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a value the writer did not expect is a failure
+        assert PageWriter(_Row).json(rows, "c") == expected
+        assert PageWriter(_Row).json([], None) == b'{"data":[],"next_cursor":null}'
+
+
+def test_a_page_writer_refuses_a_model_that_renames_or_reshapes_its_fields() -> None:
+    class Aliased(BaseModel):
+        name: str = Field(serialization_alias="fullName")
+
+    class Serialized(BaseModel):
+        name: str
+
+        @field_serializer("name")
+        def shout(self, value: str) -> str:
+            return value.upper()
+
+    for model in (Aliased, Serialized):
+        with pytest.raises(TypeError, match="does not write its fields"):
+            PageWriter(model)
