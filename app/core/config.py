@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     database_pool_size: int = 10
     database_pool_timeout_seconds: float = 5.0
     database_max_overflow: int = Field(default=10, ge=0)
+    # A pooled connection idle longer than this is pinged before use (a restart or an
+    # idle timeout may have closed it); one in steady use is not (app/db/session.py).
+    database_ping_after_idle_seconds: float = Field(default=5.0, ge=0)
     # PostgreSQL cancels an API query running longer than this (0: no limit), so one
     # heavy report cannot hold a connection; the request answers 503.
     database_statement_timeout_ms: int = Field(default=15_000, ge=0)

@@ -163,6 +163,7 @@ def _constraint_name(exc: IntegrityError) -> str | None:
 # When the database is saturated, clients are told to come back rather than given a 500.
 POOL_EXHAUSTED_RETRY_AFTER_SECONDS = 2
 QUERY_TIMEOUT_RETRY_AFTER_SECONDS = 10
+CONNECTION_LOST_RETRY_AFTER_SECONDS = 1
 _QUERY_CANCELED_SQLSTATE = "57014"  # PostgreSQL: statement_timeout (or a cancel request)
 
 
@@ -175,8 +176,9 @@ def _is_query_canceled(exc: DBAPIError) -> bool:
 
 
 def database_unavailable_response(request: Request, exc: Exception) -> JSONResponse | None:
-    """503 + Retry-After for an exhausted pool or a statement timeout, naming the limit;
-    None for any other error."""
+    """503 + Retry-After for an exhausted pool, a statement timeout (naming the limit) or
+    a lost connection (the server restarted: the pool reconnects); None for any other
+    error."""
     settings = request.app.state.settings
     if isinstance(exc, PoolTimeoutError):
         waited = settings.database_pool_timeout_seconds
@@ -198,6 +200,14 @@ def database_unavailable_response(request: Request, exc: Exception) -> JSONRespo
             f"The request's database work exceeded the {limit_ms} ms statement timeout.",
             headers={"Retry-After": str(QUERY_TIMEOUT_RETRY_AFTER_SECONDS)},
             statement_timeout_ms=limit_ms,
+        )
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return problem_response(
+            503,
+            "database-connection-lost",
+            "Database connection lost",
+            "The connection to the database was lost during the request; retry.",
+            headers={"Retry-After": str(CONNECTION_LOST_RETRY_AFTER_SECONDS)},
         )
     return None
 

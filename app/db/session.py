@@ -1,11 +1,13 @@
 """Engine and session factory; one session and one transaction per request."""
 
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -37,7 +39,6 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
             "pool_size": settings.database_pool_size,
             "max_overflow": settings.database_max_overflow,
             "pool_timeout": settings.database_pool_timeout_seconds,
-            "pool_pre_ping": True,
         }
         if settings.database_statement_timeout_ms:
             # Per connection, so it covers every statement the app runs (answered 503).
@@ -49,7 +50,39 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
     engine = create_async_engine(database_url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    else:
+        _ping_after_idle(engine, settings.database_ping_after_idle_seconds)
     return engine
+
+
+_IDLE_SINCE = "coach_idle_since"
+
+
+def _ping_after_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Ping a pooled connection before use only when it has been idle for `idle_seconds`.
+
+    `pool_pre_ping` pings on every checkout: three round trips (BEGIN, ping, ROLLBACK
+    with asyncpg) on every request. A connection in steady use was just used; one that
+    breaks anyway (the server restarted under load) fails that request, and SQLAlchemy
+    then invalidates the pool, so the next requests connect afresh.
+    """
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            # The pool discards this connection and checks out another (a new one).
+            raise DisconnectionError("connection lost while idle in the pool") from exc
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.contacts import service as contacts_service
 from app.core.config import Settings
@@ -161,3 +162,54 @@ async def test_an_exhausted_pool_answers_503_instead_of_waiting(
         assert retried.json()["type"].endswith("/database-busy")
         # Once the connection is back, the same request is served.
         assert (await http.get("/api/v1/me", headers=owner.headers)).status_code == 200
+
+
+@pytest.mark.usefixtures("postgres_only")
+async def test_a_connection_closed_while_idle_in_the_pool_is_replaced_before_use(
+    settings: Settings, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    owner = await signup(client)
+    async with (
+        serving(
+            settings,
+            database_pool_size=1,
+            database_max_overflow=0,
+            database_ping_after_idle_seconds=0,
+        ) as app,
+        http_client(app) as http,
+    ):
+        assert (await http.get("/api/v1/me", headers=owner.headers)).status_code == 200
+        # The server closes the pooled connection, as a restart or an idle timeout would.
+        await _close_pooled_connection(app, db)
+
+        assert (await http.get("/api/v1/me", headers=owner.headers)).status_code == 200
+
+
+@pytest.mark.usefixtures("postgres_only")
+async def test_a_connection_lost_in_steady_use_answers_503_and_the_pool_reconnects(
+    settings: Settings, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    """A connection used moments ago is not pinged: if the server closed it meanwhile,
+    that one request is told to retry, and the next gets a new connection."""
+    owner = await signup(client)
+    async with (
+        serving(settings, database_pool_size=1, database_max_overflow=0) as app,
+        http_client(app) as http,
+    ):
+        assert (await http.get("/api/v1/me", headers=owner.headers)).status_code == 200
+        await _close_pooled_connection(app, db)
+
+        lost = await http.get("/api/v1/me", headers=owner.headers)
+        assert lost.status_code == 503, lost.text
+        assert lost.headers["content-type"] == PROBLEM
+        assert lost.headers["retry-after"] == "1"
+        assert lost.json()["type"].endswith("/database-connection-lost")
+        assert (await http.get("/api/v1/me", headers=owner.headers)).status_code == 200
+
+
+async def _close_pooled_connection(app: FastAPI, superuser: AsyncSession) -> None:
+    """Terminate the server side of the app's one pooled connection (and wait for it)."""
+    async with app.state.engine.connect() as connection:
+        pid = await connection.scalar(text("SELECT pg_backend_pid()"))
+    closed = await superuser.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+    assert closed is True
