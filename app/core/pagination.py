@@ -6,24 +6,22 @@ rows are added; it is opaque to clients (base64 of typed JSON).
 
 import base64
 import binascii
-import functools
 import json
-import operator
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from types import GenericAlias, UnionType
-from typing import Annotated, Any, Generic, TypeVar, get_args
+from types import UnionType
+from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin
 
+import orjson
 from fastapi import Depends, Query
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, Field
 from sqlalchemy import BigInteger, Select, bindparam, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
-from typing_extensions import TypedDict
 
 from app.core.errors import Unprocessable
 
@@ -41,55 +39,53 @@ class Page(BaseModel, Generic[T]):
     )
 
 
-class PageWriter(Generic[T]):
+class PageWriter:
     """Writes a `Page[model]` as JSON from plain dicts of the model's fields, without
     validating them: for hot lists whose rows come straight from typed columns.
 
-    The dicts are written by a TypedDict with the model's fields, so the JSON is what
-    the model writes; a model whose output would differ (aliases, serializers) is
-    refused here rather than written differently.
+    orjson writes the dicts, several times faster than pydantic here. For the field
+    types allowed (`_writable`: UUIDs, text, string enums, integers, booleans,
+    datetimes, lists of those, each optional) its JSON is the model's; a model with
+    another type, an alias or a serializer is refused here rather than written
+    differently.
     """
 
-    def __init__(self, model: type[T]) -> None:
-        assert issubclass(model, BaseModel)
+    def __init__(self, model: type[BaseModel]) -> None:
         decorators = model.__pydantic_decorators__
+        fields = model.model_fields.values()
         if (
             decorators.field_serializers
             or decorators.model_serializers
-            or any(
-                field.serialization_alias or field.alias for field in model.model_fields.values()
-            )
+            or any(field.serialization_alias or field.alias for field in fields)
+            or not all(_writable(field.annotation) for field in fields)
         ):
             raise TypeError(f"{model.__name__} does not write its fields as they are")
-        # TypedDict's functional form, called with computed fields: `Any` keeps mypy's
-        # special case of it (which wants literal fields) out of the way.
-        typed_dict: Any = TypedDict
-        row = typed_dict(
-            f"{model.__name__}Row",
-            {name: _as_written(field.annotation) for name, field in model.model_fields.items()},
-        )
-        page = typed_dict(
-            f"{model.__name__}PageRows",
-            {"data": GenericAlias(list, (row,)), "next_cursor": str | None},
-        )
-        self._adapter: TypeAdapter[Any] = TypeAdapter(page)
 
     def json(self, rows: list[dict[str, Any]], next_cursor: str | None) -> bytes:
-        return self._adapter.dump_json({"data": rows, "next_cursor": next_cursor})
+        page = {"data": rows, "next_cursor": next_cursor}
+        return orjson.dumps(page, default=_uuid_text, option=orjson.OPT_UTC_Z)
 
 
-def _as_written(annotation: Any) -> Any:
-    """A string enum as `str`: rows carry such columns as their text, which is also what
-    the model writes."""
-    if (
+def _writable(annotation: Any) -> bool:
+    """A type orjson writes exactly as pydantic does (UTC as `Z`, as `OPT_UTC_Z` says)."""
+    if isinstance(annotation, UnionType):
+        return all(_writable(arg) for arg in get_args(annotation))
+    if get_origin(annotation) is list:
+        return all(_writable(arg) for arg in get_args(annotation))
+    if annotation in (uuid.UUID, str, int, bool, datetime, type(None)):
+        return True
+    return (
         isinstance(annotation, type)
         and issubclass(annotation, Enum)
         and issubclass(annotation, str)
-    ):
-        return str
-    if isinstance(annotation, UnionType):
-        return functools.reduce(operator.or_, [_as_written(arg) for arg in get_args(annotation)])
-    return annotation
+    )
+
+
+def _uuid_text(value: object) -> str:
+    # asyncpg's UUIDs subclass uuid.UUID, and orjson writes only uuid.UUID itself.
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not written by PageWriter")
 
 
 @dataclass(frozen=True, slots=True)
