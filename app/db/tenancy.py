@@ -182,7 +182,11 @@ async def run_prepared(
     session: AsyncSession, read: PreparedRead, parameters: Mapping[str, Any]
 ) -> Result[*tuple[Any, ...]]:
     """Run a prepared read in the session's transaction (its RLS settings too), scoped to
-    the session's organization; like the ORM hook, it refuses to run without one."""
+    the session's organization; like the ORM hook, it refuses to run without one.
+
+    It runs on the session's connection, not through the ORM, so it does not flush the
+    session first: it is for reads that come before any write of the request.
+    """
     organization_id = bound_organization(session)
     if organization_id is None:
         raise TenancyError("prepared read run with no organization bound")
