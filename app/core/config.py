@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     # PostgreSQL cancels an API query running longer than this (0: no limit), so one
     # heavy report cannot hold a connection; the request answers 503.
     database_statement_timeout_ms: int = Field(default=15_000, ge=0)
+    # PostgreSQL's max_parallel_workers_per_gather for the API's connections. Workers for
+    # one report take cores from the requests running beside it; with the default 0,
+    # the caseload report for 400 clients had a 25% lower p95 at 4 concurrent requests
+    # on 2 cores (benchmarks/README.md).
+    database_parallel_workers_per_query: int = Field(default=0, ge=0, le=64)
 
     jwt_secret: SecretStr | None = None
     jwt_issuer: str = "coach-api"

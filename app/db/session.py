@@ -40,13 +40,14 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
             "max_overflow": settings.database_max_overflow,
             "pool_timeout": settings.database_pool_timeout_seconds,
         }
+        # Per connection, so they cover every statement the app runs.
+        server_settings = {
+            "max_parallel_workers_per_gather": str(settings.database_parallel_workers_per_query)
+        }
         if settings.database_statement_timeout_ms:
-            # Per connection, so it covers every statement the app runs (answered 503).
-            kwargs["connect_args"] = {
-                "server_settings": {
-                    "statement_timeout": str(settings.database_statement_timeout_ms)
-                }
-            }
+            # Answered 503.
+            server_settings["statement_timeout"] = str(settings.database_statement_timeout_ms)
+        kwargs["connect_args"] = {"server_settings": server_settings}
     engine = create_async_engine(database_url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)

@@ -100,6 +100,19 @@ async def test_app_connections_carry_the_statement_timeout(settings: Settings) -
 
 
 @pytest.mark.usefixtures("postgres_only")
+@pytest.mark.parametrize(("configured", "shown"), [(None, "0"), (3, "3")])
+async def test_app_connections_carry_their_parallel_workers_per_query(
+    settings: Settings, configured: int | None, shown: str
+) -> None:
+    """No parallel workers by default: one report's would take the cores of the requests
+    running beside it."""
+    overrides = {} if configured is None else {"database_parallel_workers_per_query": configured}
+    async with serving(settings, **overrides) as app, app.state.sessionmaker() as session:
+        setting = text("SHOW max_parallel_workers_per_gather")
+        assert (await session.execute(setting)).scalar_one() == shown
+
+
+@pytest.mark.usefixtures("postgres_only")
 async def test_a_query_over_the_statement_timeout_answers_503_naming_it(
     settings: Settings,
 ) -> None:
