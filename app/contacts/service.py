@@ -20,7 +20,7 @@ from app.contacts.cadence import refresh_next_touch_due
 from app.contacts.normalise import normalise_email, normalise_linkedin
 from app.contacts.schemas import ChainLink, ContactRead, contact_columns
 from app.contacts.tree import Forest, build_forest, chain_to
-from app.contacts.warmth import warmth_bounds, warmth_of
+from app.contacts.warmth import warmth_at, warmth_bounds, warmth_of
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.pagination import (
     PageParams,
@@ -176,6 +176,7 @@ _READ_FIELDS = tuple(ContactRead.model_fields)
 _READ_COLUMNS = tuple(name for name in _READ_FIELDS if name != "warmth")
 _WARMTH_AT = _READ_FIELDS.index("warmth")
 _LAST_CONTACTED_AT = _READ_COLUMNS.index("last_contacted_at")
+_COLD_AFTER_DAYS = len(_READ_COLUMNS)
 _READ_ROWS = select(
     *(getattr(Contact, name) for name in _READ_COLUMNS), Organization.cold_after_days
 ).join(Organization, Organization.id == Contact.organization_id)
@@ -230,8 +231,11 @@ async def list_contacts(
     result = await run_prepared(session, _prepared_list(shape), parameters)
     rows, next_cursor = page_of(list(result.all()), sort_key, params)
     if not rows:
-        await client_for(session, principal, client_id)
-    return [_read_fields(row, now) for row in rows], next_cursor
+        await client_for(session, principal, client_id)  # 404 when the client is not seen
+        return [], next_cursor
+    # One organization's contacts: the same `cold_after_days` on every row.
+    warm_since, cooling_since = warmth_bounds(rows[0][_COLD_AFTER_DAYS], now)
+    return [_read_fields(row, warm_since, cooling_since) for row in rows], next_cursor
 
 
 # The filters that are values (the others choose a condition). Text filters match
@@ -300,12 +304,12 @@ def _prepared_list(shape: _ListShape) -> PreparedRead:
     return prepare_read(statement, constants=_SORT_CONSTANTS)
 
 
-def _read_fields(row: Sequence[Any], now: datetime) -> dict[str, Any]:
+def _read_fields(
+    row: Sequence[Any], warm_since: datetime, cooling_since: datetime
+) -> dict[str, Any]:
     """A `(*_READ_COLUMNS, cold_after_days)` row as `ContactRead` fields, in its order."""
-    values = list(row)
-    cold_after_days = values.pop()
-    warmth = warmth_of(values[_LAST_CONTACTED_AT], cold_after_days=cold_after_days, now=now)
-    values.insert(_WARMTH_AT, warmth)
+    values = list(row[:_COLD_AFTER_DAYS])
+    values.insert(_WARMTH_AT, warmth_at(values[_LAST_CONTACTED_AT], warm_since, cooling_since))
     return dict(zip(_READ_FIELDS, values, strict=True))
 
 

@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from app.contacts.schemas import ChainLink
-from app.contacts.warmth import warmth_bounds
+from app.contacts.warmth import warmth_at, warmth_bounds
 from app.models.enums import Warmth
 
 
@@ -139,16 +139,8 @@ def build_forest(
         done[i] = True
         if max_depth is not None and level > max_depth:
             continue
-        # The rule of `warmth_of`, with its bounds computed once.
         last = lasts[i]
-        if last is None:
-            warmth = Warmth.never
-        elif last >= warm_since:
-            warmth = Warmth.warm
-        elif last >= cooling_since:
-            warmth = Warmth.cooling
-        else:
-            warmth = Warmth.cold
+        warmth = warmth_at(last, warm_since, cooling_since)
         nodes[i] = {
             "id": ids[i],
             "full_name": names[i],

@@ -8,12 +8,18 @@ from app.models.enums import Warmth
 def warmth_of(last_contacted_at: datetime | None, *, cold_after_days: int, now: datetime) -> Warmth:
     """`never` without contact; `warm` within half of `cold_after_days`; `cooling`
     within `cold_after_days`; `cold` beyond."""
+    return warmth_at(last_contacted_at, *warmth_bounds(cold_after_days, now))
+
+
+def warmth_at(
+    last_contacted_at: datetime | None, warm_since: datetime, cooling_since: datetime
+) -> Warmth:
+    """`warmth_of` with its bounds (`warmth_bounds`) computed once for many contacts."""
     if last_contacted_at is None:
         return Warmth.never
-    age = now - last_contacted_at
-    if age <= timedelta(days=cold_after_days) / 2:
+    if last_contacted_at >= warm_since:
         return Warmth.warm
-    if age <= timedelta(days=cold_after_days):
+    if last_contacted_at >= cooling_since:
         return Warmth.cooling
     return Warmth.cold
 
