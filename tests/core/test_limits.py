@@ -182,19 +182,7 @@ async def test_a_connection_closed_while_idle_in_the_pool_is_replaced_before_use
     settings: Settings, client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
     owner = await signup(client)
-    async with (
-        serving(
-            settings,
-            database_pool_size=1,
-            database_max_overflow=0,
-            database_ping_after_idle_seconds=0,
-        ) as app,
-        http_client(app) as http,
-    ):
-        assert (await http.get("/api/v1/me", headers=owner.headers)).status_code == 200
-        # The server closes the pooled connection, as a restart or an idle timeout would.
-        await _close_pooled_connection(app, db)
-
+    async with _pooled_connection_closed(settings, db, owner.headers, idle_ping=0) as http:
         assert (await http.get("/api/v1/me", headers=owner.headers)).status_code == 200
 
 
@@ -205,19 +193,8 @@ async def test_a_connection_lost_in_steady_use_answers_503_and_the_pool_reconnec
     """A connection used moments ago is not pinged: if the server closed it meanwhile,
     that one request is told to retry, and the next gets a new connection."""
     owner = await signup(client)
-    async with (
-        serving(
-            settings,
-            database_pool_size=1,
-            database_max_overflow=0,
-            # "Moments ago" however slow the machine running the test is.
-            database_ping_after_idle_seconds=3600,
-        ) as app,
-        http_client(app) as http,
-    ):
-        assert (await http.get("/api/v1/me", headers=owner.headers)).status_code == 200
-        await _close_pooled_connection(app, db)
-
+    # "Moments ago" however slow the machine running the test is.
+    async with _pooled_connection_closed(settings, db, owner.headers, idle_ping=3600) as http:
         lost = await http.get("/api/v1/me", headers=owner.headers)
         assert lost.status_code == 503, lost.text
         assert lost.headers["content-type"] == PROBLEM
@@ -226,9 +203,26 @@ async def test_a_connection_lost_in_steady_use_answers_503_and_the_pool_reconnec
         assert (await http.get("/api/v1/me", headers=owner.headers)).status_code == 200
 
 
-async def _close_pooled_connection(app: FastAPI, superuser: AsyncSession) -> None:
-    """Terminate the server side of the app's one pooled connection (and wait for it)."""
-    async with app.state.engine.connect() as connection:
-        pid = await connection.scalar(text("SELECT pg_backend_pid()"))
-    closed = await superuser.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
-    assert closed is True
+@asynccontextmanager
+async def _pooled_connection_closed(
+    settings: Settings, superuser: AsyncSession, headers: dict[str, str], *, idle_ping: float
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An app with one pooled connection, used once; then the server closes it (and this
+    waits for that), as a restart or an idle timeout would."""
+    async with (
+        serving(
+            settings,
+            database_pool_size=1,
+            database_max_overflow=0,
+            database_ping_after_idle_seconds=idle_ping,
+        ) as app,
+        http_client(app) as http,
+    ):
+        assert (await http.get("/api/v1/me", headers=headers)).status_code == 200
+        async with app.state.engine.connect() as connection:
+            pid = await connection.scalar(text("SELECT pg_backend_pid()"))
+        closed = await superuser.scalar(
+            text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}
+        )
+        assert closed is True
+        yield http
