@@ -13,10 +13,16 @@ from app.models.enums import (
     RoleAtCompany,
 )
 
-_COLD_UNANNOUNCED = text(
+_COLD_UNANNOUNCED = (
     "last_contacted_at IS NOT NULL "
     "AND (cold_notified_for IS NULL OR last_contacted_at > cold_notified_for)"
 )
+
+
+def _partial_index(name: str, where: str, *columns: str) -> Index:
+    """An index of the rows meeting `where`, on both databases."""
+    condition = text(where)
+    return Index(name, *columns, postgresql_where=condition, sqlite_where=condition)
 
 
 class Contact(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
@@ -35,15 +41,37 @@ class Contact(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
         Index(None, "organization_id", "client_id", "referred_by_id"),
         Index(None, "organization_id", "client_id", "last_contacted_at"),
         Index(None, "organization_id", "client_id", "next_touch_due_at"),
-        Index(None, "organization_id", "company_id"),
         Index(None, "organization_id", "referred_in_interview_id"),
+        # The next actions' candidates (app/interviews/repository.py). The caseload counts
+        # them for every client at once, and without these it read every contact of the
+        # organization, several times over.
+        _partial_index(
+            "ix_contacts_follow_up_planned",
+            "next_follow_up_at IS NOT NULL",
+            "organization_id",
+            "client_id",
+            "next_follow_up_at",
+        ),
+        _partial_index(
+            "ix_contacts_roots",
+            "referred_by_id IS NULL",
+            "organization_id",
+            "client_id",
+            "last_contacted_at",
+        ),
+        _partial_index(
+            "ix_contacts_at_company",
+            "company_id IS NOT NULL",
+            "organization_id",
+            "company_id",
+            "client_id",
+        ),
         # The sweep's worklist: contacted, and not yet announced cold for that last touch.
-        Index(
+        _partial_index(
             "ix_contacts_cold_unannounced",
+            _COLD_UNANNOUNCED,
             "organization_id",
             "last_contacted_at",
-            postgresql_where=_COLD_UNANNOUNCED,
-            sqlite_where=_COLD_UNANNOUNCED,
         ),
     )
 
