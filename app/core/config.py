@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     # the caseload report for 400 clients had a 25% lower p95 at 4 concurrent requests
     # on 2 cores (benchmarks/README.md).
     database_parallel_workers_per_query: int = Field(default=0, ge=0, le=64)
+    # PostgreSQL's jit for the API's connections. Off: compiling a report's plan cost more
+    # than it saved once an organization's clients pushed its estimated cost past
+    # jit_above_cost (the caseload for 1,200 clients, benchmarks/README.md).
+    database_jit: bool = False
 
     jwt_secret: SecretStr | None = None
     jwt_issuer: str = "coach-api"

@@ -42,7 +42,8 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
         }
         # Per connection, so they cover every statement the app runs.
         server_settings = {
-            "max_parallel_workers_per_gather": str(settings.database_parallel_workers_per_query)
+            "max_parallel_workers_per_gather": str(settings.database_parallel_workers_per_query),
+            "jit": "on" if settings.database_jit else "off",
         }
         if settings.database_statement_timeout_ms:
             # Answered 503.

@@ -90,26 +90,24 @@ async def test_a_referral_chain_over_the_maximum_depth_names_it(
 
 
 @pytest.mark.usefixtures("postgres_only")
-async def test_app_connections_carry_the_statement_timeout(settings: Settings) -> None:
-    async with (
-        serving(settings, database_statement_timeout_ms=1234) as app,
-        app.state.sessionmaker() as session,
-    ):
-        shown = (await session.execute(text("SHOW statement_timeout"))).scalar_one()
-    assert shown == "1234ms"
-
-
-@pytest.mark.usefixtures("postgres_only")
-@pytest.mark.parametrize(("configured", "shown"), [(None, "0"), (3, "3")])
-async def test_app_connections_carry_their_parallel_workers_per_query(
-    settings: Settings, configured: int | None, shown: str
+@pytest.mark.parametrize(
+    ("overrides", "parameter", "shown"),
+    [
+        ({"database_statement_timeout_ms": 1234}, "statement_timeout", "1234ms"),
+        # No parallel workers by default: one report's would take the cores of the
+        # requests running beside it.
+        ({}, "max_parallel_workers_per_gather", "0"),
+        ({"database_parallel_workers_per_query": 3}, "max_parallel_workers_per_gather", "3"),
+        # JIT off by default: compiling a large report's plan cost more than it saved.
+        ({}, "jit", "off"),
+        ({"database_jit": True}, "jit", "on"),
+    ],
+)
+async def test_app_connections_carry_their_configured_server_settings(
+    settings: Settings, overrides: dict[str, Any], parameter: str, shown: str
 ) -> None:
-    """No parallel workers by default: one report's would take the cores of the requests
-    running beside it."""
-    overrides = {} if configured is None else {"database_parallel_workers_per_query": configured}
     async with serving(settings, **overrides) as app, app.state.sessionmaker() as session:
-        setting = text("SHOW max_parallel_workers_per_gather")
-        assert (await session.execute(setting)).scalar_one() == shown
+        assert (await session.execute(text(f"SHOW {parameter}"))).scalar_one() == shown
 
 
 @pytest.mark.usefixtures("postgres_only")
