@@ -6,9 +6,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import bindparam, exists, func, literal_column, select, text
+from sqlalchemy import String, bindparam, column, exists, func, literal_column, select, text, values
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import with_loader_criteria
 
 from app.db.session import create_sessionmaker
 from app.db.tenancy import (
@@ -18,7 +19,7 @@ from app.db.tenancy import (
     run_prepared,
     unscoped,
 )
-from app.models import Client
+from app.models import Client, Contact
 from tests.factories.clients import create_client
 from tests.factories.identity import Actor, signup
 
@@ -95,6 +96,17 @@ def test_a_prepared_read_may_not_hold_a_requests_value() -> None:
         prepare_read(select(Client.id).where(Client.full_name == bindparam("name", "Ada")))
     with pytest.raises(ValueError, match="holds a value"):
         prepare_read(select(Client.id).limit(10))
+    # Values that SQLAlchemy keeps beside the parameters rather than in them.
+    by_name = select(Client.id).where(Client.full_name == bindparam("name"))
+    with pytest.raises(ValueError, match="holds a value"):
+        prepare_read(by_name.params(name="Ada"))
+    with pytest.raises(ValueError, match="holds a value"):
+        prepare_read(select(Contact.id).where(Contact.client_id.in_(by_name.params(name="Ada"))))
+    with pytest.raises(ValueError, match="holds a value"):
+        prepare_read(by_name.options(with_loader_criteria(Client, Client.status == "active")))
+    listed = values(column("name", String), name="listed").data([("Ada",)])
+    with pytest.raises(ValueError, match="holds a value"):
+        prepare_read(by_name.where(Client.full_name.in_(select(listed.c.name))))
     # Named constants are allowed when declared, and parameters always.
     named = select(Client.id).where(Client.full_name != bindparam("none", ""))
     prepare_read(named.limit(bindparam("limit")), constants=frozenset({"none"}))

@@ -117,11 +117,25 @@ def _encode_value(value: Any) -> Any:
 
 
 def _decode_value(value: Any) -> Any:
+    """A cursor's value as `_encode_value` wrote it; ValueError for anything else (a
+    cursor is client input)."""
     if isinstance(value, dict):
-        if "dt" in value:
+        if isinstance(value.get("dt"), str):
             return datetime.fromisoformat(value["dt"])
-        if "uuid" in value:
+        if isinstance(value.get("uuid"), str):
             return uuid.UUID(value["uuid"])
+        raise ValueError("not a value a cursor holds")
+    if isinstance(value, str):
+        return _database_text(value)
+    return value
+
+
+def _database_text(value: str) -> str:
+    """Text that goes back to the database: PostgreSQL stores neither NUL nor a lone
+    surrogate (which JSON's escapes can carry)."""
+    if "\x00" in value:
+        raise ValueError("NUL in a cursor")
+    value.encode()  # UnicodeEncodeError, a ValueError, on a lone surrogate
     return value
 
 

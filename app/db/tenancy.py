@@ -24,8 +24,10 @@ from sqlalchemy import Select, Table, bindparam, event, text
 from sqlalchemy.engine import Connection, Result
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
+from sqlalchemy.orm.util import LoaderCriteriaOption
 from sqlalchemy.sql import ClauseElement, visitors
 from sqlalchemy.sql.elements import BindParameter, TextClause
+from sqlalchemy.sql.selectable import Values
 
 from app.db.base import Base, TenantMixin
 
@@ -160,10 +162,7 @@ def prepare_read(
     (`bindparam("name")`), except the named `constants`: anything else is refused here.
     """
     for element in visitors.iterate(statement):
-        if not isinstance(element, BindParameter):
-            continue
-        holds_value = element.value is not None or element.callable is not None
-        if holds_value and (element.unique or element.key not in constants):
+        if _holds_value(element, constants):
             raise ValueError(f"a prepared read holds a value: {element!r}")
     return PreparedRead(
         statement.options(
@@ -175,6 +174,22 @@ def prepare_read(
                 include_aliases=True,
             )
         )
+    )
+
+
+def _holds_value(element: Any, constants: frozenset[str]) -> bool:
+    """Whether `element` brings a value into the statement, other than a named constant:
+    a bind parameter's, one given with `.params()` (kept on the statement, not on its
+    parameters), a `VALUES` list's, or a loader criterion's (`prepare_read` adds the one
+    a prepared read has)."""
+    if isinstance(element, BindParameter):
+        holds = element.value is not None or element.callable is not None
+        return holds and (element.unique or element.key not in constants)
+    if isinstance(element, Values):
+        return bool(element._data)
+    options = getattr(element, "_with_options", ())
+    return bool(getattr(element, "_params", None)) or any(
+        isinstance(option, LoaderCriteriaOption) for option in options
     )
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, TypeAdapter, field_serializer
 
 from app.core.pagination import Page, PageWriter
 from tests.factories.clients import create_client
+from tests.factories.contacts import create_contact
 from tests.factories.identity import signup
 
 
@@ -94,6 +95,9 @@ async def test_invalid_cursor_is_a_422_problem(client: httpx.AsyncClient) -> Non
         _cursor([{"dt": "0001-01-01T00:00:00+23:00"}, {"uuid": str(uuid.uuid4())}]),
         _cursor([None, None]),
         _cursor([[], {}]),
+        _cursor([{"uuid": 5}, 1]),
+        _cursor([{"dt": 5}, {"uuid": str(uuid.uuid4())}]),
+        _cursor([{"when": "2020-01-01T00:00:00+00:00"}, {"uuid": str(uuid.uuid4())}]),
     ]
     for cursor in ("not-a-cursor!", "W10", "eyJhIjoxfQ", "WyJ4Il0", *forged):
         response = await client.get(
@@ -101,6 +105,24 @@ async def test_invalid_cursor_is_a_422_problem(client: httpx.AsyncClient) -> Non
         )
         assert response.status_code == 422, (cursor, response.text)
         assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("name", ["Ana\x00", "Ana\ud800"], ids=["nul", "lone-surrogate"])
+async def test_a_cursor_holding_text_the_database_cannot_store_is_a_422(
+    client: httpx.AsyncClient, name: str
+) -> None:
+    """A name-sorted list's cursor carries a name back to the database: one that
+    PostgreSQL cannot take is refused, not sent."""
+    owner = await signup(client)
+    seeker = await create_client(client, owner)
+    await create_contact(client, owner, seeker["id"], full_name="Ana")
+    response = await client.get(
+        f"/api/v1/clients/{seeker['id']}/contacts",
+        params={"sort": "name", "cursor": _cursor([name, {"uuid": str(uuid.uuid4())}])},
+        headers=owner.headers,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["parameter"] == "cursor"
 
 
 async def test_limit_above_the_maximum_is_refused(client: httpx.AsyncClient) -> None:
