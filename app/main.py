@@ -68,8 +68,10 @@ Reads return an `ETag`; send it back as `If-Match` on `PATCH` (412 when stale).
 **Rate limits.** Requests count per user or API key, and sign-up, sign-in and
 refresh also per IP. Responses carry `RateLimit-Policy` and `RateLimit` (IETF
 draft: quota `q`, window `w`, remaining `r`, seconds to reset `t`); over a limit
-the answer is 429 with `Retry-After`, naming the limit. A saturated database
-answers 503 with `Retry-After`.
+the answer is 429 with `Retry-After`, naming the limit. A saturated or
+unreachable database answers 503 with `Retry-After`. The one 503 without it,
+`commit-outcome-unknown`, means the connection to the database dropped while a
+write was being saved: it may have been, so read before sending it again.
 """
 
 

@@ -98,6 +98,25 @@ class ServiceUnavailable(AppError):
     status, slug, title = 503, "unavailable", "Service unavailable"
 
 
+class DatabaseUnreachable(Exception):
+    """No new connection to the database could be made: it is down, starting up, full,
+    or refuses us (app/db/session.py). Not the client's doing: answered 503."""
+
+
+class CommitOutcomeUnknown(AppError):
+    """The connection to the database was lost while a write was being committed: the
+    server may have committed it or not, so a blind retry could do it twice."""
+
+    status, slug, title = 503, "commit-outcome-unknown", "Outcome unknown"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The connection to the database was lost while your change was being saved, "
+            "so it may or may not have been. Read the resource before sending the request "
+            "again."
+        )
+
+
 # IntegrityError → 409 by constraint name; unknown constraints are still a 409
 # because only a conflicting client request can violate them.
 CONSTRAINT_MESSAGES: dict[str, str] = {}
@@ -164,6 +183,7 @@ def _constraint_name(exc: IntegrityError) -> str | None:
 POOL_EXHAUSTED_RETRY_AFTER_SECONDS = 2
 QUERY_TIMEOUT_RETRY_AFTER_SECONDS = 10
 CONNECTION_LOST_RETRY_AFTER_SECONDS = 1
+DATABASE_UNREACHABLE_RETRY_AFTER_SECONDS = 5
 _QUERY_CANCELED_SQLSTATE = "57014"  # PostgreSQL: statement_timeout (or a cancel request)
 
 
@@ -176,9 +196,9 @@ def _is_query_canceled(exc: DBAPIError) -> bool:
 
 
 def database_unavailable_response(request: Request, exc: Exception) -> JSONResponse | None:
-    """503 + Retry-After for an exhausted pool, a statement timeout (naming the limit) or
-    a lost connection (the server restarted: the pool reconnects); None for any other
-    error."""
+    """503 + Retry-After for an exhausted pool, a statement timeout (naming the limit), a
+    database that cannot be reached, or a lost connection (the server restarted: the
+    pool reconnects); None for any other error."""
     settings = request.app.state.settings
     if isinstance(exc, PoolTimeoutError):
         waited = settings.database_pool_timeout_seconds
@@ -200,6 +220,14 @@ def database_unavailable_response(request: Request, exc: Exception) -> JSONRespo
             f"The request's database work exceeded the {limit_ms} ms statement timeout.",
             headers={"Retry-After": str(QUERY_TIMEOUT_RETRY_AFTER_SECONDS)},
             statement_timeout_ms=limit_ms,
+        )
+    if isinstance(exc, DatabaseUnreachable):
+        return problem_response(
+            503,
+            "database-unavailable",
+            "Database unavailable",
+            "The database cannot be reached at the moment; retry shortly.",
+            headers={"Retry-After": str(DATABASE_UNREACHABLE_RETRY_AFTER_SECONDS)},
         )
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return problem_response(
@@ -282,11 +310,13 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(PoolTimeoutError)
     @app.exception_handler(DBAPIError)
+    @app.exception_handler(DatabaseUnreachable)
     async def _database(request: Request, exc: Exception) -> JSONResponse:
         response = database_unavailable_response(request, exc)
         if response is None:
             return _internal_error(exc)
-        logger.warning("database unavailable: %s", type(exc).__name__)
+        cause = exc.__cause__ or exc
+        logger.warning("database unavailable: %s", type(cause).__name__)
         return response
 
     @app.exception_handler(Exception)

@@ -2,7 +2,9 @@
 
 A dependency's teardown runs after the response has been sent, so a commit
 there could fail after a 200. Here the request's session is committed as soon
-as the endpoint returns; if the commit fails, the client gets the error.
+as the endpoint returns; if the commit fails, the client gets the error. A
+write whose connection is lost during the commit is answered 503
+`commit-outcome-unknown`, not "retry": the server may have committed it.
 
 Before the endpoint runs (after authentication and parameter validation, so
 errors come in the usual order), the route also refuses what pydantic lets
@@ -25,8 +27,10 @@ from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import problem_responses
+from app.core.errors import CommitOutcomeUnknown, problem_responses
 from app.core.request_context import current_request_context
 
 _current_request: ContextVar[Request | None] = ContextVar("coach_route_request", default=None)
@@ -67,10 +71,23 @@ def _committing(
         result = await endpoint(*args, **kwargs)
         context = current_request_context()
         if context is not None and context.session is not None:
-            await context.session.commit()
+            await _commit(context.session, request)
         return result
 
     return endpoint_then_commit
+
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def _commit(session: AsyncSession, request: Request | None) -> None:
+    try:
+        await session.commit()
+    except DBAPIError as exc:
+        wrote = request is None or request.method not in _READ_METHODS
+        if exc.connection_invalidated and wrote:
+            raise CommitOutcomeUnknown from exc
+        raise
 
 
 async def _refuse_what_lax_validation_let_through(

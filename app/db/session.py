@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from app.core.config import Settings
+from app.core.errors import DatabaseUnreachable
 from app.core.request_context import current_request_context
 
 
@@ -50,11 +51,26 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
             server_settings["statement_timeout"] = str(settings.database_statement_timeout_ms)
         kwargs["connect_args"] = {"server_settings": server_settings}
     engine = create_async_engine(database_url, **kwargs)
+    _connect_failures_as_unreachable(engine)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     else:
         _ping_after_idle(engine, settings.database_ping_after_idle_seconds)
     return engine
+
+
+def _connect_failures_as_unreachable(engine: AsyncEngine) -> None:
+    """A failed connection attempt raises `DatabaseUnreachable` (503), whichever way it
+    failed: asyncpg raises a bare `OSError` when the server refuses the connection,
+    which no database error handler would recognise."""
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except (OSError, dialect.loaded_dbapi.Error) as exc:
+            raise DatabaseUnreachable(f"cannot connect: {type(exc).__name__}") from exc
 
 
 _IDLE_SINCE = "coach_idle_since"

@@ -6,6 +6,7 @@ engine, so those tests run on PostgreSQL only.
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.contacts import service as contacts_service
 from app.core.config import Settings
 from app.core.pagination import MAX_LIMIT
+from app.core.routing import api_router
 from app.db.session import SessionDep
 from app.main import create_app
 from tests.factories.clients import create_client
@@ -199,6 +201,55 @@ async def test_a_connection_lost_in_steady_use_answers_503_and_the_pool_reconnec
         assert lost.headers["retry-after"] == "1"
         assert lost.json()["type"].endswith("/database-connection-lost")
         assert (await http.get("/api/v1/me", headers=owner.headers)).status_code == 200
+
+
+@pytest.mark.usefixtures("postgres_only")
+@pytest.mark.parametrize(
+    ("method", "problem", "retry_after"),
+    [("POST", "commit-outcome-unknown", None), ("GET", "database-connection-lost", "1")],
+)
+async def test_a_connection_lost_while_committing_a_write_is_not_answered_retry(
+    settings: Settings, db: AsyncSession, method: str, problem: str, retry_after: str | None
+) -> None:
+    """The server may have committed before the connection dropped: a write is told its
+    outcome is unknown (a blind retry could do it twice); a read may simply retry."""
+    async with serving(settings) as app:
+        # Nothing real loses its connection on cue, so the test mounts a route that does.
+        async def lose_the_connection_before_commit(session: SessionDep) -> dict[str, str]:
+            pid = await session.scalar(text("SELECT pg_backend_pid()"))
+            await db.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+            return {"status": "done"}
+
+        router = api_router()
+        router.add_api_route("/commit-lost", lose_the_connection_before_commit, methods=[method])
+        app.include_router(router)
+        async with http_client(app) as http:
+            response = await http.request(method, "/commit-lost")
+
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["type"].endswith(f"/{problem}")
+    assert response.headers.get("retry-after") == retry_after
+
+
+async def test_a_database_that_cannot_be_reached_answers_503(
+    settings: Settings, backend: str, tmp_path: Path
+) -> None:
+    """Down, or never there: the client is told to come back, not shown a 500."""
+    unreachable = {
+        # Nothing listens on port 1; asyncpg raises a bare OSError.
+        "postgres": "postgresql://postgres@127.0.0.1:1/coach",
+        "sqlite": f"sqlite:///{tmp_path}/no-such-folder/coach.db",
+    }[backend]
+    async with serving(settings, database_url=unreachable) as app, http_client(app) as http:
+        response = await http.post(
+            "/api/v1/auth/token", data={"username": "ada@example.com", "password": "x" * 12}
+        )
+
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["type"].endswith("/database-unavailable")
+    assert response.headers["retry-after"] == "5"
 
 
 @asynccontextmanager
