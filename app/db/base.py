@@ -4,7 +4,17 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, MetaData, TypeDecorator, Uuid
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    MetaData,
+    TypeDecorator,
+    Uuid,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -73,3 +83,19 @@ class VersionedMixin:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
         return {"version_id_col": cls.version}
+
+
+def partial_index(name: str, where: str, *columns: str) -> Index:
+    """An index of the rows meeting `where`, on both databases."""
+    condition = text(where)
+    return Index(name, *columns, postgresql_where=condition, sqlite_where=condition)
+
+
+def foreign_key_index(table: str, column: str, *, nullable: bool) -> Index:
+    """An index leading with a foreign key column, for PostgreSQL's cascades: deleting
+    the referenced row looks the referencing rows up by this column alone, and reads the
+    whole table (every organization's rows) without it. Of a nullable column, only the
+    rows that hold a reference."""
+    if nullable:
+        return partial_index(f"ix_{table}_{column}", f"{column} IS NOT NULL", column)
+    return Index(f"ix_{table}_{column}", column)

@@ -7,7 +7,15 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import Base, IdMixin, JSONDocument, TenantMixin, TimestampMixin, VersionedMixin
+from app.db.base import (
+    Base,
+    IdMixin,
+    JSONDocument,
+    TenantMixin,
+    TimestampMixin,
+    VersionedMixin,
+    foreign_key_index,
+)
 
 
 class CompanyStatus(StrEnum):
@@ -107,7 +115,8 @@ class Outreach(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
     __table_args__ = (
         Index(None, "organization_id", "client_id", "created_at"),
         Index(None, "organization_id", "client_id", "status", "sent_at"),
-        Index(None, "organization_id", "contact_id"),
+        foreign_key_index("outreach", "contact_id", nullable=False),
+        foreign_key_index("outreach", "company_id", nullable=True),
     )
 
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
@@ -131,7 +140,9 @@ class Interview(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
     __tablename__ = "interviews"
     __table_args__ = (
         Index(None, "organization_id", "client_id", "kind", "stage"),
-        Index(None, "organization_id", "contact_id"),
+        foreign_key_index("interviews", "contact_id", nullable=True),
+        foreign_key_index("interviews", "company_id", nullable=True),
+        foreign_key_index("interviews", "outreach_id", nullable=True),
     )
 
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
@@ -170,7 +181,8 @@ class InterviewStageChange(IdMixin, TenantMixin, Base):
     """
 
     __tablename__ = "interview_stage_changes"
-    __table_args__ = (Index(None, "organization_id", "interview_id", "changed_at"),)
+    # Leads with the foreign key, for the cascade (`foreign_key_index`).
+    __table_args__ = (Index(None, "interview_id", "changed_at"),)
 
     interview_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
     from_stage: Mapped[InterviewStage | None] = mapped_column(String(32))
