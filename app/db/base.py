@@ -91,11 +91,12 @@ def partial_index(name: str, where: str, *columns: str) -> Index:
     return Index(name, *columns, postgresql_where=condition, sqlite_where=condition)
 
 
-def foreign_key_index(table: str, column: str, *, nullable: bool) -> Index:
-    """An index leading with a foreign key column, for PostgreSQL's cascades: deleting
-    the referenced row looks the referencing rows up by this column alone, and reads the
-    whole table (every organization's rows) without it. Of a nullable column, only the
-    rows that hold a reference."""
+def foreign_key_index(table: str, column: str, *then: str, nullable: bool = False) -> Index:
+    """An index leading with a foreign key column (then `then`), for PostgreSQL's
+    cascades: deleting the referenced row looks the referencing rows up by this column
+    alone, and reads the whole table (every organization's rows) without it. Of a
+    nullable column, only the rows that hold a reference."""
+    name = f"ix_{table}_{column}"
     if nullable:
-        return partial_index(f"ix_{table}_{column}", f"{column} IS NOT NULL", column)
-    return Index(f"ix_{table}_{column}", column)
+        return partial_index(name, f"{column} IS NOT NULL", column, *then)
+    return Index(name, column, *then)

@@ -116,11 +116,8 @@ class Contact(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
 class Interaction(IdMixin, TimestampMixin, TenantMixin, Base):
     __tablename__ = "interactions"
     __table_args__ = (
-        # Both lead with their foreign key, for the cascades (`foreign_key_index`): this
-        # is the largest table, where reading every row once per deleted contact or client
-        # took seconds.
-        Index(None, "contact_id", "occurred_at"),
-        Index(None, "client_id", "occurred_at"),
+        foreign_key_index("interactions", "contact_id", "occurred_at"),
+        foreign_key_index("interactions", "client_id", "occurred_at"),
     )
 
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))

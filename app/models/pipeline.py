@@ -90,7 +90,7 @@ class Company(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
 
     __tablename__ = "companies"
     __table_args__ = (
-        Index(None, "organization_id", "client_id", "created_at"),
+        foreign_key_index("companies", "client_id", "created_at"),
         Index(None, "organization_id", "client_id", "status"),
     )
 
@@ -113,9 +113,9 @@ class Outreach(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
 
     __tablename__ = "outreach"
     __table_args__ = (
-        Index(None, "organization_id", "client_id", "created_at"),
+        foreign_key_index("outreach", "client_id", "created_at"),
         Index(None, "organization_id", "client_id", "status", "sent_at"),
-        foreign_key_index("outreach", "contact_id", nullable=False),
+        foreign_key_index("outreach", "contact_id"),
         foreign_key_index("outreach", "company_id", nullable=True),
     )
 
@@ -139,7 +139,7 @@ class Interview(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
 
     __tablename__ = "interviews"
     __table_args__ = (
-        Index(None, "organization_id", "client_id", "kind", "stage"),
+        foreign_key_index("interviews", "client_id", "kind", "stage"),
         foreign_key_index("interviews", "contact_id", nullable=True),
         foreign_key_index("interviews", "company_id", nullable=True),
         foreign_key_index("interviews", "outreach_id", nullable=True),
@@ -181,8 +181,7 @@ class InterviewStageChange(IdMixin, TenantMixin, Base):
     """
 
     __tablename__ = "interview_stage_changes"
-    # Leads with the foreign key, for the cascade (`foreign_key_index`).
-    __table_args__ = (Index(None, "interview_id", "changed_at"),)
+    __table_args__ = (foreign_key_index("interview_stage_changes", "interview_id", "changed_at"),)
 
     interview_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
     from_stage: Mapped[InterviewStage | None] = mapped_column(String(32))

@@ -7,7 +7,7 @@ indexes that had it second, after organization_id, are replaced.
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-11-27 12:54:19
+Create Date: 2026-11-27 13:09:24
 """
 
 from collections.abc import Sequence
@@ -23,6 +23,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.drop_index(
+        op.f("ix_companies_organization_id_companies_client_id_companies_created_at"), table_name="companies"
+    )
+    op.create_index(
+        "ix_companies_client_id", "companies", ["client_id", "created_at"], unique=False
+    )
     op.drop_index(op.f("ix_contacts_organization_id_contacts_company_id"), table_name="contacts")
     op.drop_index(
         op.f("ix_contacts_organization_id_contacts_referred_in_interview_id"), table_name="contacts"
@@ -76,29 +82,30 @@ def upgrade() -> None:
         table_name="interactions",
     )
     op.create_index(
-        op.f("ix_interactions_client_id_interactions_occurred_at"),
-        "interactions",
-        ["client_id", "occurred_at"],
-        unique=False,
+        "ix_interactions_client_id", "interactions", ["client_id", "occurred_at"], unique=False
     )
     op.create_index(
-        op.f("ix_interactions_contact_id_interactions_occurred_at"),
-        "interactions",
-        ["contact_id", "occurred_at"],
-        unique=False,
+        "ix_interactions_contact_id", "interactions", ["contact_id", "occurred_at"], unique=False
     )
     op.drop_index(
         op.f("ix_interview_stage_changes_organization_id_interview_stage_changes_interview_id_interview_stage_changes_changed_at"),
         table_name="interview_stage_changes",
     )
     op.create_index(
-        op.f("ix_interview_stage_changes_interview_id_interview_stage_changes_changed_at"),
+        "ix_interview_stage_changes_interview_id",
         "interview_stage_changes",
         ["interview_id", "changed_at"],
         unique=False,
     )
     op.drop_index(
+        op.f("ix_interviews_organization_id_interviews_client_id_interviews_kind_interviews_stage"),
+        table_name="interviews",
+    )
+    op.drop_index(
         op.f("ix_interviews_organization_id_interviews_contact_id"), table_name="interviews"
+    )
+    op.create_index(
+        "ix_interviews_client_id", "interviews", ["client_id", "kind", "stage"], unique=False
     )
     op.create_index(
         "ix_interviews_company_id",
@@ -124,7 +131,11 @@ def upgrade() -> None:
         postgresql_where=sa.text("outreach_id IS NOT NULL"),
         sqlite_where=sa.text("outreach_id IS NOT NULL"),
     )
+    op.drop_index(
+        op.f("ix_outreach_organization_id_outreach_client_id_outreach_created_at"), table_name="outreach"
+    )
     op.drop_index(op.f("ix_outreach_organization_id_outreach_contact_id"), table_name="outreach")
+    op.create_index("ix_outreach_client_id", "outreach", ["client_id", "created_at"], unique=False)
     op.create_index(
         "ix_outreach_company_id",
         "outreach",
@@ -144,10 +155,17 @@ def downgrade() -> None:
         postgresql_where=sa.text("company_id IS NOT NULL"),
         sqlite_where=sa.text("company_id IS NOT NULL"),
     )
+    op.drop_index("ix_outreach_client_id", table_name="outreach")
     op.create_index(
         op.f("ix_outreach_organization_id_outreach_contact_id"),
         "outreach",
         ["organization_id", "contact_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_outreach_organization_id_outreach_client_id_outreach_created_at"),
+        "outreach",
+        ["organization_id", "client_id", "created_at"],
         unique=False,
     )
     op.drop_index(
@@ -168,28 +186,28 @@ def downgrade() -> None:
         postgresql_where=sa.text("company_id IS NOT NULL"),
         sqlite_where=sa.text("company_id IS NOT NULL"),
     )
+    op.drop_index("ix_interviews_client_id", table_name="interviews")
     op.create_index(
         op.f("ix_interviews_organization_id_interviews_contact_id"),
         "interviews",
         ["organization_id", "contact_id"],
         unique=False,
     )
-    op.drop_index(
-        op.f("ix_interview_stage_changes_interview_id_interview_stage_changes_changed_at"),
-        table_name="interview_stage_changes",
+    op.create_index(
+        op.f("ix_interviews_organization_id_interviews_client_id_interviews_kind_interviews_stage"),
+        "interviews",
+        ["organization_id", "client_id", "kind", "stage"],
+        unique=False,
     )
+    op.drop_index("ix_interview_stage_changes_interview_id", table_name="interview_stage_changes")
     op.create_index(
         op.f("ix_interview_stage_changes_organization_id_interview_stage_changes_interview_id_interview_stage_changes_changed_at"),
         "interview_stage_changes",
         ["organization_id", "interview_id", "changed_at"],
         unique=False,
     )
-    op.drop_index(
-        op.f("ix_interactions_contact_id_interactions_occurred_at"), table_name="interactions"
-    )
-    op.drop_index(
-        op.f("ix_interactions_client_id_interactions_occurred_at"), table_name="interactions"
-    )
+    op.drop_index("ix_interactions_contact_id", table_name="interactions")
+    op.drop_index("ix_interactions_client_id", table_name="interactions")
     op.create_index(
         op.f("ix_interactions_organization_id_interactions_contact_id_interactions_occurred_at"),
         "interactions",
@@ -242,5 +260,12 @@ def downgrade() -> None:
         op.f("ix_contacts_organization_id_contacts_company_id"),
         "contacts",
         ["organization_id", "company_id"],
+        unique=False,
+    )
+    op.drop_index("ix_companies_client_id", table_name="companies")
+    op.create_index(
+        op.f("ix_companies_organization_id_companies_client_id_companies_created_at"),
+        "companies",
+        ["organization_id", "client_id", "created_at"],
         unique=False,
     )
