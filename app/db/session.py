@@ -81,8 +81,9 @@ def _ping_after_idle(engine: AsyncEngine, idle_seconds: float) -> None:
 
     `pool_pre_ping` pings on every checkout: three round trips (BEGIN, ping, ROLLBACK
     with asyncpg) on every request. A connection in steady use was just used; one that
-    breaks anyway (the server restarted under load) fails that request, and SQLAlchemy
-    then invalidates the pool, so the next requests connect afresh.
+    breaks anyway (the server restarted under load) fails that request with a 503
+    (`database-connection-lost`), and SQLAlchemy then invalidates the pool, so the next
+    requests connect afresh.
     """
     dialect = engine.sync_engine.dialect
 

@@ -47,9 +47,9 @@ class Contact(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
         foreign_key_index("contacts", "referred_by_id", nullable=True),
         foreign_key_index("contacts", "company_id", nullable=True),
         foreign_key_index("contacts", "referred_in_interview_id", nullable=True),
-        # The next actions' candidates (app/interviews/repository.py). The caseload counts
-        # them for every client at once, and without these it read every contact of the
-        # organization, several times over.
+        # The next actions' candidates (app/interviews/repository.py; companies without
+        # people probe `ix_contacts_company_id` above). The caseload counts them for every
+        # client at once, and without these it read every contact of the organization.
         partial_index(
             "ix_contacts_follow_up_planned",
             "next_follow_up_at IS NOT NULL",
