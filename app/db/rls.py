@@ -20,6 +20,7 @@ TENANT_TABLES: tuple[str, ...] = (  # every table with organization_id; migratio
     "interview_stage_changes",
     "question_templates",
     "audit_entries",
+    "agenda_item_states",
 )
 
 # `nullif(..., '')` because a pooled connection reads an unset setting back as

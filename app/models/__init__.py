@@ -1,6 +1,7 @@
 """Every ORM model, imported here so Alembic and the mappers see one metadata."""
 
 from app.db.base import Base
+from app.models.agenda import AgendaItemState, AgendaItemStatus
 from app.models.audit import AuditAction, AuditEntry
 from app.models.client import Client, ClientCoach
 from app.models.contact import Contact, Interaction
@@ -24,6 +25,8 @@ from app.models.pipeline import (
 )
 
 __all__ = [
+    "AgendaItemState",
+    "AgendaItemStatus",
     "ApiKey",
     "AuditAction",
     "AuditEntry",
