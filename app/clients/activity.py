@@ -5,7 +5,9 @@ A **moving event** is any of
   (this covers outreach sent and answered, interviews held and thank-yous, which
   all log one);
 - an interview stage change (scheduled, held, offer, ...), at its `occurred_at`;
-- a contact added, referrals included, at its `created_at`.
+- a contact added, referrals included, at its `created_at` (which may be backdated to
+  when the client really met them), except contacts a file import created: loading a
+  network from LinkedIn is not the client doing anything.
 
 A client is **stalled** when it is `active` and nothing moved for the organization's
 `stalled_after_days`, counted from its creation when nothing ever moved.
@@ -44,7 +46,12 @@ def last_moved_at() -> ScalarSelect[datetime]:
         )
         .correlate(Client),
         select(func.max(Contact.created_at))
-        .where(Contact.organization_id == Client.organization_id, Contact.client_id == Client.id)
+        .where(
+            Contact.organization_id == Client.organization_id,
+            Contact.client_id == Client.id,
+            # Written as `ix_contacts_added_by_hand`'s condition, so it serves this.
+            ~Contact.imported,
+        )
         .correlate(Client),
     ).subquery("latest_moves")
     return select(func.max(latest.c.at)).scalar_subquery()

@@ -16,7 +16,8 @@ def effective_cadence_days(contact: Contact, defaults: dict[str, Any]) -> int | 
 
 def refresh_next_touch_due(contact: Contact, defaults: dict[str, Any], *, now: datetime) -> None:
     """Recompute `next_touch_due_at`: cadence days after the last touch (or after the
-    contact was added when there was none). Every new interaction moves it forward."""
+    contact was added, its `created_at`, backdated or not, when there was none). Every
+    new interaction moves it forward."""
     days = effective_cadence_days(contact, defaults)
     if days is None:
         contact.next_touch_due_at = None

@@ -41,7 +41,8 @@ async def import_contacts(
     session: AsyncSession, client: Client, raw: bytes, *, max_rows: int | None = None
 ) -> ImportOutcome:
     """Create a contact for every valid, new row of the file, in one bulk insert, and a
-    `contact.created` event for each in the same transaction (written in bulk too).
+    `contact.created` event for each in the same transaction (written in bulk too). The
+    contacts are marked `imported`: they do not count as the client moving.
 
     Rows matching an existing contact of the client, or an earlier row, by normalised
     email or LinkedIn URL are skipped and name that contact; invalid rows are reported
@@ -73,6 +74,8 @@ async def import_contacts(
                 "organization_id": client.organization_id,
                 "client_id": client.id,
                 "depth": 0,
+                # Loading a network is not the client moving (app/clients/activity.py).
+                "imported": True,
                 "next_touch_due_at": due_by_relationship[draft.fields["relationship"]],
                 "created_at": now,
                 "updated_at": now,

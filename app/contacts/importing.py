@@ -7,14 +7,17 @@ validation becomes an error with its row number; it never stops the others.
 
 import csv
 import io
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 
 from app.contacts.normalise import normalise_email, normalise_linkedin
+from app.contacts.schemas import latest_today
 from app.core.config import Settings
 from app.core.errors import PayloadTooLarge, Unprocessable
 from app.models.enums import ContactSource, Relationship
@@ -84,9 +87,13 @@ required, columns in any order):
 **LinkedIn export** ("Connections.csv" from *Settings → Data privacy → Get a copy of your
 data*), as downloaded: its notes before the column row are skipped. Columns
 {", ".join(f"`{c}`" for c in LINKEDIN_COLUMNS)}; rows become contacts with
-`source=linkedin`, and the connection date goes into `notes`.
+`source=linkedin`, and "Connected On" (as the export writes it, `12 Mar 2024`, or
+`2024-03-12`) becomes `connected_on`; a row with another date, or one in the future, is
+reported.
 
-Imported contacts are roots of the tree (no `referred_by_id`). A row whose email or
+Imported contacts are roots of the tree (no `referred_by_id`) marked `imported`: they
+do not count as the client moving (`stalled`, `client.stalled`), and their keep-in-touch
+cadence counts from the import. A row whose email or
 LinkedIn URL (normalised) matches an existing contact of this client, or an earlier row
 of the file, is skipped and reported with the matching contact's id. Rows that fail
 validation are reported by row number (as a spreadsheet numbers them, the column row
@@ -291,8 +298,44 @@ def _linkedin_fields(values: dict[str, str]) -> dict[str, Any]:
         "relationship": Relationship.other,
         "source": ContactSource.linkedin,
         "tags": [],
-        "notes": f"Connected on LinkedIn: {connected_on}" if connected_on else "",
+        "notes": "",
+        # A column of its own now, not a line of `notes`.
+        "connected_on": _connected_on(connected_on),
     }
+
+
+# LinkedIn writes English month abbreviations whatever the account's language; parsed by
+# hand, as `strptime`'s `%b` follows the process locale.
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
+_LINKEDIN_DATE = re.compile(r"(\d{1,2}) ([A-Za-z]{3})[a-z]* (\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def _connected_on(value: str) -> date | None:
+    """The export's "Connected On" (`12 Mar 2024`, or ISO `2024-03-12`) as a date."""
+    if not value:
+        return None
+    day: date | None = None
+    try:
+        if linkedin := _LINKEDIN_DATE.fullmatch(value):
+            month = _MONTHS.get(linkedin[2].lower())
+            if month is not None:
+                day = date(int(linkedin[3]), month, int(linkedin[1]))
+        elif iso := _ISO_DATE.fullmatch(value):
+            day = date(int(iso[1]), int(iso[2]), int(iso[3]))
+    except ValueError:  # 31 Feb
+        day = None
+    if day is None:
+        raise _InvalidRow(f"Connected On {value!r} is not a date like 12 Mar 2024.")
+    if day > latest_today():  # as for `connected_on` through the API
+        raise _InvalidRow(f"Connected On {value!r} is in the future.")
+    return day
 
 
 def _choice(value: str, enum: type[_Choice], default: _Choice) -> _Choice:

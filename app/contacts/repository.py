@@ -14,6 +14,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     String,
+    and_,
     bindparam,
     case,
     func,
@@ -107,6 +108,42 @@ async def find_duplicate(
         return None
     same_email = email_normalized is not None and row.email_normalized == email_normalized
     return row.id, "email" if same_email else "linkedin_url"
+
+
+def planned_follow_up_due(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+    """The planned follow-up (`next_follow_up_at`) has come, with no touch since that date:
+    touching the contact does the follow-up."""
+    return and_(
+        Contact.next_follow_up_at <= now,
+        or_(
+            Contact.last_contacted_at.is_(None),
+            Contact.last_contacted_at < Contact.next_follow_up_at,
+        ),
+    )
+
+
+def is_due(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+    """A contact is **due** when its planned follow-up has come and not been done
+    (`planned_follow_up_due`) or its keep-in-touch date (`next_touch_due_at`, which every
+    touch moves) is at or before `now` (a value or a bind parameter). The one definition:
+    the contacts list's `due`, next actions and the agenda's `follow_up_due`."""
+    return or_(planned_follow_up_due(now), Contact.next_touch_due_at <= now)
+
+
+def is_not_due(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+    """The complement of `is_due`, NULLs included (`NOT is_due` would drop a contact with
+    either date unset, as SQL's NOT of NULL is NULL)."""
+    return and_(
+        or_(
+            Contact.next_follow_up_at.is_(None),
+            Contact.next_follow_up_at > now,
+            and_(
+                Contact.last_contacted_at.is_not(None),
+                Contact.last_contacted_at >= Contact.next_follow_up_at,
+            ),
+        ),
+        or_(Contact.next_touch_due_at.is_(None), Contact.next_touch_due_at > now),
+    )
 
 
 def has_tag(dialect: str) -> ColumnElement[bool]:

@@ -66,8 +66,9 @@ async def list_contacts(
     due: Annotated[
         bool | None,
         Query(
-            description="true: keep-in-touch is due now (most overdue first unless `sort` "
-            "is given); false: not due."
+            description="true: due now, i.e. the planned follow-up (`next_follow_up_at`) "
+            "or the keep-in-touch date (`next_touch_due_at`) has come, most overdue first "
+            "(by the earlier of the two) unless `sort` is given; false: neither has."
         ),
     ] = None,
     sort: service.ContactSort | None = None,

@@ -1,8 +1,9 @@
 import uuid
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -15,6 +16,7 @@ from pydantic import (
 
 from app.auth.schemas import InputModel
 from app.core.partial import refuse_cleared
+from app.core.time import utc_now
 from app.models.enums import ContactSource, Relationship, RoleAtCompany, Warmth
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
@@ -42,6 +44,34 @@ CompanyId = Annotated[
         "client); null unlinks it. It lists the person under `people`.",
     ),
 ]
+
+# The furthest time zone is 14 hours ahead of UTC: its date is the latest "today" anywhere.
+_LATEST_UTC_OFFSET = timedelta(hours=14)
+
+
+def latest_today() -> date:
+    """The latest date it is anywhere right now: a day after it is in the future."""
+    return (utc_now() + _LATEST_UTC_OFFSET).date()
+
+
+def _not_after_today(day: date) -> date:
+    if day > latest_today():
+        raise ValueError("the date is in the future")
+    return day
+
+
+def _in_utc(value: datetime) -> datetime:
+    # 0001-01-01T00:00+01:00 is valid RFC 3339 that no datetime holds in UTC: a 422 here,
+    # not an overflow when stored. (`app.core.instants` types refuse strict JSON bodies.)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("the instant is out of range once converted to UTC") from exc
+
+
+ConnectedOn = Annotated[date, AfterValidator(_not_after_today)]
+AddedAt = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+_CONNECTED_ON = 'When the client connected with them on LinkedIn (the export\'s "Connected On").'
 
 
 def _unique_tags(tags: list[str] | None) -> list[str] | None:
@@ -71,6 +101,16 @@ class ContactCreate(InputModel):
     keep_in_touch_days: KeepInTouchDays | None = None
     referred_by_id: ReferredById = None
     company_id: CompanyId = None
+    connected_on: ConnectedOn | None = Field(
+        default=None, description=f"{_CONNECTED_ON} Not in the future.", examples=["2024-03-12"]
+    )
+    created_at: AddedAt | None = Field(
+        default=None,
+        description="When the client added this person to their network, for loading "
+        "history (RFC 3339 with offset); defaults to now, and more than 5 minutes in the "
+        "future is refused. It counts as the client moving then, and the keep-in-touch "
+        "cadence counts from it.",
+    )
 
     _tags = field_validator("tags")(_unique_tags)
 
@@ -99,6 +139,9 @@ class ContactUpdate(InputModel):
     keep_in_touch_days: KeepInTouchDays | None = None
     referred_by_id: ReferredById = None
     company_id: CompanyId = None
+    connected_on: ConnectedOn | None = Field(
+        default=None, description=f"{_CONNECTED_ON} Not in the future; null clears it."
+    )
 
     _tags = field_validator("tags")(_unique_tags)
 
@@ -128,6 +171,11 @@ class ContactRead(BaseModel):
     notes: str | None
     next_follow_up_at: datetime | None
     keep_in_touch_days: int | None
+    connected_on: date | None = Field(description=_CONNECTED_ON)
+    imported: bool = Field(
+        description="Created by a file import (`POST /clients/{client_id}/contacts/import`); "
+        "read-only. Imported contacts do not count as the client moving."
+    )
     company_id: uuid.UUID | None = Field(
         description="The target company this person works at; null when not linked."
     )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, String, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, bindparam, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -34,6 +34,7 @@ from app.core.time import utc_now
 from app.db.base import UTCDateTime
 from app.db.tenancy import PreparedRead, prepare_read, run_prepared
 from app.events.service import NewEvent, record_events
+from app.interactions.service import MAX_CLOCK_SKEW
 from app.models import Client, Contact, Organization
 from app.models.enums import ContactSource, Relationship, Warmth
 
@@ -51,6 +52,11 @@ ContactSort = Literal[
     "next_touch_due_at",
 ]
 
+# The order `due=true` lists in without a `sort`: by the earlier of the two due dates
+# (`repository.is_due`), most overdue first. Not offered as a `sort` of its own.
+_DueOrder = Literal["due_at"]
+_Order = ContactSort | _DueOrder
+
 # Stand-ins for NULL in sort keys, so keyset pagination compares real values.
 _NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 _FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
@@ -60,20 +66,25 @@ _SORT_CONSTANTS = frozenset({"sort_never", "sort_far_future"})
 
 
 @cache  # a few immutable expressions per sort, built once rather than on each request
-def _sort_key(sort: ContactSort) -> SortKey:
+def _sort_key(sort: _Order) -> SortKey:
     never = bindparam("sort_never", _NEVER, type_=UTCDateTime())
     far_future = bindparam("sort_far_future", _FAR_FUTURE, type_=UTCDateTime())
     descending = sort.startswith("-")
+    touch_due = func.coalesce(Contact.next_touch_due_at, far_future)
+    follow_up = func.coalesce(Contact.next_follow_up_at, far_future)
     columns: dict[str, ColumnElement[Any] | QueryableAttribute[Any]] = {
         "name": func.lower(Contact.full_name),
         "last_contacted_at": func.coalesce(Contact.last_contacted_at, never),
         "created_at": Contact.created_at,
-        "next_touch_due_at": func.coalesce(Contact.next_touch_due_at, far_future),
+        "next_touch_due_at": touch_due,
+        # The earlier of the two, never NULL: a CASE, as both databases have it (LEAST
+        # and MIN(a, b) are each one database's), so keyset comparisons stay sound.
+        "due_at": case((follow_up <= touch_due, follow_up), else_=touch_due),
     }
     return SortKey((columns[sort.removeprefix("-")], Contact.id), descending=descending)
 
 
-def _check_cursor(params: PageParams, sort: ContactSort) -> None:
+def _check_cursor(params: PageParams, sort: _Order) -> None:
     """A cursor made under another sort (or forged) is a 422, never a database error."""
     if params.cursor is None:
         return
@@ -192,8 +203,9 @@ async def list_contacts(
     sort: ContactSort | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of the client's contacts, as `ContactRead` fields; 404 when the caller
-    may not see the client. With `due=true` and no explicit sort, the most overdue
-    keep-in-touch come first.
+    may not see the client. `due` is `repository.is_due` (a planned follow-up or a
+    keep-in-touch date that has come); with `due=true` and no explicit sort, the most
+    overdue come first, by the earlier of the two dates.
 
     The hot read of the API, so it is one statement, prepared once per shape (`_ListShape`)
     and run with this request's values as parameters: the client check is part of its
@@ -201,7 +213,7 @@ async def list_contacts(
     `cold_after_days` comes with each row, and rows are plain tuples, not ORM objects.
     """
     now = utc_now()
-    chosen: ContactSort = sort or ("next_touch_due_at" if filters.due else "created_at")
+    chosen: _Order = sort or ("due_at" if filters.due else "created_at")
     _check_cursor(params, chosen)
     sort_key = _sort_key(chosen)
     readable, reader = readable_client_ids_by_parameter(principal)
@@ -254,7 +266,7 @@ class _ListShape:
 
     readable: Select[uuid.UUID]  # which clients the caller may see, by kind of caller
     dialect: str
-    sort: ContactSort
+    sort: _Order
     after_cursor: bool
     warmth: Warmth | None
     root: bool | None
@@ -296,8 +308,7 @@ def _prepared_list(shape: _ListShape) -> PreparedRead:
         )
     if shape.due is not None:
         now = bindparam("now", type_=UTCDateTime())
-        due_at = Contact.next_touch_due_at
-        conditions.append(due_at <= now if shape.due else or_(due_at.is_(None), due_at > now))
+        conditions.append(repository.is_due(now) if shape.due else repository.is_not_due(now))
     statement = keyset_read(
         _READ_ROWS.where(*conditions), _sort_key(shape.sort), after_cursor=shape.after_cursor
     )
@@ -361,11 +372,12 @@ async def _refuse_duplicate(
 async def create(
     session: AsyncSession, principal: Principal, client: Client, fields: dict[str, Any]
 ) -> Contact:
-    """Create a contact under `client`. Guarantees: the referrer and the company are the
-    same client's and `depth` follows from the referrer; no other contact of the client
-    has the same normalised email or LinkedIn profile (409 naming it); the cadence is
-    set; `contact.created` (and `contact.referral_added` with a referrer) is written in
-    the same transaction."""
+    """Create a contact under `client`, as of `created_at` when given (a past instant:
+    history being loaded). Guarantees: the referrer and the company are the same client's
+    and `depth` follows from the referrer; no other contact of the client has the same
+    normalised email or LinkedIn profile (409 naming it); the cadence is set, counted
+    from `created_at`; `contact.created` (and `contact.referral_added` with a referrer)
+    is written in the same transaction."""
     referred_by_id: uuid.UUID | None = fields.get("referred_by_id")
     depth = 0
     if referred_by_id is not None:
@@ -391,7 +403,9 @@ async def create(
         email_normalized=email_normalized,
         linkedin_normalized=linkedin_normalized,
         depth=depth,
-        created_at=now,  # the cadence counts from it
+        # The cadence counts from it, and the client moved then (app/clients/activity.py).
+        created_at=_added_at(fields.pop("created_at", None), now),
+        updated_at=now,
         **fields,
     )
     organization = await repository.organization(session, principal)
@@ -401,6 +415,24 @@ async def create(
     referral = ("contact.referral_added",) if referred_by_id is not None else ()
     await _record(session, principal, contact, "contact.created", *referral)
     return contact
+
+
+def _added_at(created_at: datetime | None, now: datetime) -> datetime:
+    """`created_at` as sent (history being loaded), else now; the future is refused."""
+    if created_at is None:
+        return now
+    if created_at > now + MAX_CLOCK_SKEW:
+        raise Unprocessable(
+            "`created_at` is in the future; add a contact once the client has met them.",
+            errors=[
+                {
+                    "loc": ["body", "created_at"],
+                    "msg": "more than 5 minutes in the future",
+                    "type": "future",
+                }
+            ],
+        )
+    return created_at
 
 
 async def _reparent(

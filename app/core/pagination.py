@@ -10,7 +10,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from types import UnionType
 from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin
@@ -45,7 +45,7 @@ class PageWriter:
 
     orjson writes the dicts, several times faster than pydantic here. For the field
     types allowed (`_writable`: UUIDs, text, string enums, integers, booleans,
-    datetimes, lists of those, each optional) its JSON is the model's; a model with
+    datetimes, dates, lists of those, each optional) its JSON is the model's; a model with
     another type, an alias or a serializer is refused here rather than written
     differently.
     """
@@ -72,7 +72,7 @@ def _writable(annotation: Any) -> bool:
         return all(_writable(arg) for arg in get_args(annotation))
     if get_origin(annotation) is list:
         return all(_writable(arg) for arg in get_args(annotation))
-    if annotation in (uuid.UUID, str, int, bool, datetime, type(None)):
+    if annotation in (uuid.UUID, str, int, bool, datetime, date, type(None)):
         return True
     return (
         isinstance(annotation, type)

@@ -47,6 +47,8 @@ _CONTACT = {
     "notes": None,
     "next_follow_up_at": None,
     "keep_in_touch_days": None,
+    "connected_on": "2024-03-12",
+    "imported": False,
     "company_id": "7f1e2d3c-4b5a-4968-8776-655443322105",
     "referred_in_interview_id": None,
     "depth": 0,

@@ -1,7 +1,7 @@
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import (
@@ -34,6 +34,10 @@ class Contact(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
     `depth`, `last_contacted_at` and `next_touch_due_at` are kept up to date by
     the services that change what they derive from (re-parenting, interactions),
     so lists can filter and sort on them in SQL.
+
+    `imported` marks contacts a file import created: loading a network is not the
+    client moving (app/clients/activity.py). A flag rather than an `imported_at`, as
+    `created_at` already says when the import ran.
     """
 
     __tablename__ = "contacts"
@@ -63,6 +67,18 @@ class Contact(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
             "organization_id",
             "client_id",
             "last_contacted_at",
+        ),
+        # The client's latest move among its contacts (app/clients/activity.py), which
+        # imports do not count: one probe instead of reading past a large import.
+        # Each database's spelling of `~Contact.imported`: a partial index serves only a
+        # query whose condition is written as its own.
+        Index(
+            "ix_contacts_added_by_hand",
+            "organization_id",
+            "client_id",
+            "created_at",
+            postgresql_where=text("NOT imported"),
+            sqlite_where=text("imported = 0"),
         ),
         # The sweep's worklist: contacted, and not yet announced cold for that last touch.
         partial_index(
@@ -95,6 +111,9 @@ class Contact(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
     notes: Mapped[str | None] = mapped_column(Text)
     next_follow_up_at: Mapped[datetime | None]
     keep_in_touch_days: Mapped[int | None]
+    # When the client connected with them on LinkedIn ("Connected On" of the export).
+    connected_on: Mapped[date | None]
+    imported: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     # The target company this person works at (same client).
     company_id: Mapped[uuid.UUID | None] = mapped_column(

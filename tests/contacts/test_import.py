@@ -1,5 +1,5 @@
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,9 @@ async def test_the_linkedin_export_imports_as_downloaded(
     assert by_name["Bo Chen"].email is None
     assert by_name["Émile Durand"].title == "Product Designer, Senior"
     assert by_name["Ana Lópes"].linkedin_normalized == "linkedin.com/in/ana-lopes-1a2b3c"
-    assert by_name["Ana Lópes"].notes == "Connected on LinkedIn: 14 Nov 2026"
+    assert by_name["Ana Lópes"].connected_on == date(2026, 11, 14)
+    assert by_name["Ana Lópes"].notes is None
+    assert {c.imported for c in contacts} == {True}
     assert {c.source for c in contacts} == {"linkedin"}
     assert {c.depth for c in contacts} == {0}
     assert {c.referred_by_id for c in contacts} == {None}
