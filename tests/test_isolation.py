@@ -124,6 +124,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         Scope.contacts_write, json={"name": "Intruder Inc"}
     ),
     ("GET", "/companies/{company_id}"): client_data(Scope.contacts_read),
+    ("GET", "/companies/{company_id}/warm-paths"): client_data(Scope.contacts_read),
     ("PATCH", "/companies/{company_id}"): client_data(
         Scope.contacts_write, json={"industry": "Changed"}
     ),

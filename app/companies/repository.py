@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.clients.repository import readable_client_ids
+from app.contacts.repository import readable_condition
 from app.models import Company, Contact
 
 
@@ -41,4 +42,23 @@ async def people_rows(session: AsyncSession, company_ids: Sequence[uuid.UUID]) -
         .where(Contact.company_id.in_(company_ids))
         .order_by(Contact.full_name, Contact.id)
     )
+    return (await session.execute(statement)).all()
+
+
+async def network_rows(
+    session: AsyncSession, principal: Principal, client_id: uuid.UUID
+) -> Sequence[Any]:
+    """Every contact of the client, with only the columns a warm path needs: the one read
+    the paths are walked from, whatever the size of the network."""
+    statement = select(
+        Contact.id,
+        Contact.referred_by_id,
+        Contact.full_name,
+        Contact.company_name,
+        Contact.title,
+        Contact.role_at_company,
+        Contact.company_id,
+        Contact.depth,
+        Contact.last_contacted_at,
+    ).where(readable_condition(principal), Contact.client_id == client_id)
     return (await session.execute(statement)).all()

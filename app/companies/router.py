@@ -6,7 +6,7 @@ from fastapi import Query, Response, status
 from app.clients import service as clients_service
 from app.companies import service
 from app.companies.dependencies import PipelineReader, PipelineWriter
-from app.companies.schemas import CompanyCreate, CompanyRead, CompanyUpdate
+from app.companies.schemas import CompanyCreate, CompanyRead, CompanyUpdate, WarmPaths
 from app.core.errors import problem_responses
 from app.core.etags import IfMatchHeader, check_if_match, set_etag
 from app.core.idempotency import IdempotencyKeyHeader
@@ -78,6 +78,28 @@ async def get_company(
     company = await service.get(session, principal, company_id)
     set_etag(response, company.version)
     return service.company_read(await service.view(session, principal, company))
+
+
+@router.get(
+    "/companies/{company_id}/warm-paths",
+    operation_id="companies_warm_paths",
+    summary="Who the client could talk to at a company, and through whom",
+    description="The client's contacts who work at the company (linked to it, or not "
+    "linked but with the same company name once case, accents, punctuation and legal "
+    "suffixes such as Inc, Ltd or GmbH are set aside), each with the trail of "
+    "introductions from a first-line contact, root first. People come best path first: "
+    "warm before cooling before cold before never contacted (the person's own warmth), "
+    "then the shortest chain, then name. `roots` are the first-line contacts whose "
+    "branches reach the company (a root who works there counts, at 0 hops), by the "
+    "root's warmth in the same order, then the shortest hops, then the most people, then "
+    "name. API keys need `contacts:read`.",
+    responses=problem_responses(404),
+)
+async def get_warm_paths(
+    company_id: uuid.UUID, session: SessionDep, principal: PipelineReader
+) -> WarmPaths:
+    company = await service.get(session, principal, company_id)
+    return await service.warm_paths(session, principal, company)
 
 
 @router.patch(

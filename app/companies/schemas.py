@@ -1,10 +1,11 @@
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.auth.schemas import InputModel
+from app.contacts.schemas import ChainLink
 from app.core.partial import refuse_cleared
 from app.models.enums import RoleAtCompany, Warmth
 from app.models.pipeline import CompanyStatus
@@ -91,3 +92,63 @@ class CompanyRead(BaseModel):
     people: list[CompanyPerson] = Field(description="Contacts linked to this company, by name.")
     created_at: datetime
     updated_at: datetime
+
+
+MatchedBy = Literal["linked", "name"]
+
+
+class WarmChainLink(ChainLink):
+    """One introduction on the way to a person at the company, with how warm it is."""
+
+    warmth: Warmth
+
+
+class WarmPath(BaseModel):
+    """A contact of the client who works at the company, and the trail that reaches them."""
+
+    contact_id: uuid.UUID
+    full_name: str
+    title: str | None
+    role_at_company: RoleAtCompany | None
+    matched_by: MatchedBy = Field(
+        description="`linked`: the contact's `company_id` is this company; `name`: not "
+        "linked, but its `company_name` is this company's name once case, accents, "
+        "punctuation and legal suffixes (Inc, Ltd, GmbH, …) are set aside."
+    )
+    warmth: Warmth
+    last_contacted_at: datetime | None
+    hops: int = Field(description="Introductions from the root to this person (0: a root).")
+    chain: list[WarmChainLink] = Field(
+        description="Root first, this person last: who to ask to introduce whom."
+    )
+
+
+class WarmPathRoot(BaseModel):
+    """A first-line contact whose branch reaches the company."""
+
+    contact_id: uuid.UUID
+    full_name: str
+    title: str | None
+    warmth: Warmth
+    last_contacted_at: datetime | None
+    people_at_company: int = Field(
+        description="People at the company in this root's branch, the root included."
+    )
+    shortest_hops: int = Field(
+        description="Introductions from this root to the nearest of them (0: the root works there)."
+    )
+
+
+class WarmPaths(BaseModel):
+    """Who the client could talk to at the company, and through whom."""
+
+    company_id: uuid.UUID
+    client_id: uuid.UUID
+    people: list[WarmPath] = Field(
+        description="Warm before cooling before cold before never contacted (the person's "
+        "warmth), then the shortest chain, then name."
+    )
+    roots: list[WarmPathRoot] = Field(
+        description="The root's warmth in the same order, then the shortest hops, then the "
+        "most people, then name."
+    )

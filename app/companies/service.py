@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.companies import repository
-from app.companies.schemas import CompanyPerson, CompanyRead
+from app.companies.schemas import CompanyPerson, CompanyRead, WarmPaths
+from app.companies.warm_paths import find_warm_paths
 from app.contacts.repository import organization
 from app.contacts.warmth import warmth_of
 from app.core.errors import NotFound, Unprocessable
@@ -90,6 +91,14 @@ async def views(
 
 async def view(session: AsyncSession, principal: Principal, company: Company) -> CompanyView:
     return (await views(session, principal, [company]))[0]
+
+
+async def warm_paths(session: AsyncSession, principal: Principal, company: Company) -> WarmPaths:
+    """Who the client could talk to at `company`, and the introductions that lead there."""
+    rows = await repository.network_rows(session, principal, company.client_id)
+    cold_after_days = (await organization(session, principal)).cold_after_days
+    people, roots = find_warm_paths(rows, company, cold_after_days=cold_after_days, now=utc_now())
+    return WarmPaths(company_id=company.id, client_id=company.client_id, people=people, roots=roots)
 
 
 async def list_companies(
