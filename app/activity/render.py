@@ -2,14 +2,14 @@
 
 import csv
 import io
-from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from html import escape
 
 from app.activity.schemas import ACTIVITY_LABELS, ROLE_LABELS
-from app.activity.service import ActivityReport, ActivityRow
+from app.activity.service import ActivityReport, ActivityRow, summary
 from app.core.csv import defused
+from app.core.wording import counted
 
 COLUMNS = ("Date", "Activity", "Company", "Contact", "Contact role", "Description")
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -92,10 +92,8 @@ def html_page(report: ActivityReport) -> str:
     first, last = period(report)
     zone = report.window.tz.key
     generated = report.generated_at.astimezone(report.window.tz).strftime("%Y-%m-%d %H:%M")
-    counts = Counter(ACTIVITY_LABELS[row.type] for row in report.rows)
-    summary = "".join(
-        f"<tr><td>{escape(label)}</td><td>{count}</td></tr>"
-        for label, count in sorted(counts.items())
+    summary_rows = "".join(
+        f"<tr><td>{escape(label)}</td><td>{count}</td></tr>" for label, count in summary(report)
     )
     body_rows = "".join(
         "<tr>"
@@ -113,6 +111,7 @@ def html_page(report: ActivityReport) -> str:
         else '<p class="empty">No activity recorded in this period.</p>'
     )
     title = f"Job-search activity: {report.client_name}"
+    activities = counted(len(report.rows), "activity", "activities")
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -120,12 +119,8 @@ def html_page(report: ActivityReport) -> str:
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
         f"<h1>{escape(title)}</h1>"
         f'<p class="meta">From {escape(first)} to {escape(last)} (inclusive, {escape(zone)}) '
-        f"&middot; {_count(len(report.rows))} &middot; generated {escape(generated)}</p>"
-        + (f'<table class="summary"><tbody>{summary}</tbody></table>' if summary else "")
+        f"&middot; {activities} &middot; generated {escape(generated)}</p>"
+        + (f'<table class="summary"><tbody>{summary_rows}</tbody></table>' if summary_rows else "")
         + listing
         + "</body></html>\n"
     )
-
-
-def _count(n: int) -> str:
-    return f"{n} activity" if n == 1 else f"{n} activities"

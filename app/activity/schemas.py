@@ -40,6 +40,12 @@ ACTIVITY_LABELS: dict[ActivityType, str] = {
     ActivityType.intro_request: "Introduction request",
 }
 
+# The summary counts meetings, not their steps: each interview once, when it was held.
+HELD_LABELS: dict[ActivityType, str] = {
+    ActivityType.informational_interview: "Informational interviews held",
+    ActivityType.job_interview: "Job interviews held",
+}
+
 ROLE_LABELS: dict[RoleAtCompany, str] = {
     RoleAtCompany.hiring_manager: "Hiring manager",
     RoleAtCompany.peer: "Peer",

@@ -7,6 +7,7 @@ Descriptions are built from structured fields only: no free text (messages, summ
 notes, coach notes) and no contact detail beyond a name, a role and a company.
 """
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,7 +16,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import repository
-from app.activity.schemas import INTERACTION_ACTIVITIES, ActivityType
+from app.activity.schemas import (
+    ACTIVITY_LABELS,
+    HELD_LABELS,
+    INTERACTION_ACTIVITIES,
+    ActivityType,
+)
 from app.auth.principal import Principal
 from app.core.time import utc_now
 from app.models import Client
@@ -40,6 +46,7 @@ class ActivityRow:
     contact_name: str | None
     contact_role: RoleAtCompany | None
     description: str
+    stage: InterviewStage | None = None  # the stage an interview row moved to
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +110,14 @@ async def activity_report(
     bounds = (resolved.starts_at, resolved.ends_at)
     ranked: list[tuple[datetime, int, ActivityRow]] = []
 
-    def add(at: datetime, rank: str, row: Any, type_: ActivityType, description: str) -> None:
+    def add(
+        at: datetime,
+        rank: str,
+        row: Any,
+        type_: ActivityType,
+        description: str,
+        stage: InterviewStage | None = None,
+    ) -> None:
         ranked.append(
             (
                 at,
@@ -116,6 +130,7 @@ async def activity_report(
                     contact_name=row.contact_name,
                     contact_role=row.contact_role,
                     description=description,
+                    stage=stage,
                 ),
             )
         )
@@ -146,6 +161,7 @@ async def activity_report(
             row,
             kind,
             _stage_description(row.from_stage, row.to_stage),
+            row.to_stage,
         )
     for row in await repository.interaction_rows(session, principal, client.id, *bounds):
         described = _INTERACTIONS[(row.kind, row.direction)]
@@ -159,6 +175,18 @@ async def activity_report(
         generated_at=utc_now(),
         rows=[row for _, _, row in ranked],
     )
+
+
+def summary(report: ActivityReport) -> list[tuple[str, int]]:
+    """(label, count) by label: every row counts once, except an interview's steps, which
+    count as one meeting when it was held (scheduled, held and followed up is 1)."""
+    counts: Counter[str] = Counter()
+    for row in report.rows:
+        if row.type not in HELD_LABELS:
+            counts[ACTIVITY_LABELS[row.type]] += 1
+        elif row.stage == InterviewStage.held:  # stored stages read back as strings
+            counts[HELD_LABELS[row.type]] += 1
+    return sorted(counts.items())
 
 
 def _within(moment: datetime, bounds: Sequence[datetime]) -> bool:

@@ -70,7 +70,10 @@ async def list_interviews(
     status_code=status.HTTP_201_CREATED,
     operation_id="interviews_create",
     summary="Add an informational or job interview",
-    description="API keys need `contacts:write`. `coach_notes` is for staff only (403).",
+    description="A meeting that already happened is created at its stage (`held`, "
+    "`followed_up`, `offer`, …) with `held_at`: the stage history and what each step "
+    "does (interactions, companies engaged, events) are written as the transitions "
+    "would. API keys need `contacts:write`. `coach_notes` is for staff only (403).",
     responses=problem_responses(404),
 )
 async def create_interview(

@@ -7,6 +7,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, mode
 from app.auth.schemas import InputModel
 from app.contacts.schemas import ChainLink
 from app.core.partial import refuse_cleared
+from app.models.enums import RoleAtCompany
 from app.models.pipeline import (
     InterviewFormat,
     InterviewKind,
@@ -32,8 +33,18 @@ class InterviewCreate(InputModel):
     )
     stage: InterviewStage | None = Field(
         default=None,
-        description="Where it starts: informational `requested` (default) or `scheduled`; "
-        "job `scheduled`. Later moves go through `POST /interviews/{id}/transitions`.",
+        description="Where it is now: informational `requested` (default), `scheduled`, "
+        "`held`, `followed_up`, `cancelled` or `no_show`; job `scheduled` (default), `held`, "
+        "`offer`, `rejected` or `withdrawn`. A later stage is reached from the first one "
+        "the shortest way, each step recorded in `stage_history` and doing what its "
+        "transition does (held: a `meeting` interaction and the companies engaged; "
+        "followed up: a `thank_you` interaction), so a meeting that already happened is "
+        "one request. Later moves go through `POST /interviews/{id}/transitions`.",
+    )
+    held_at: AwareDatetime | None = Field(
+        default=None,
+        description="When it was held, for a stage at or after `held` (default: now; not "
+        "in the future): every step of its history is dated then.",
     )
     scheduled_at: AwareDatetime | None = None
     duration_minutes: Duration | None = Field(
@@ -185,6 +196,10 @@ class NewReferral(InputModel):
     full_name: str = Field(min_length=1, max_length=200, examples=["Sam Suggested"])
     email: EmailStr | None = None
     company_name: str | None = Field(default=None, max_length=200)
+    company_id: uuid.UUID | None = Field(
+        default=None, description="A target company of the same client."
+    )
+    role_at_company: RoleAtCompany | None = None
     title: str | None = Field(default=None, max_length=200)
     linkedin_url: str | None = Field(default=None, max_length=500)
 

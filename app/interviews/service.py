@@ -2,13 +2,16 @@
 
 Holding a meeting logs a `meeting` interaction and moves the contact's company (and the
 interview's) to `engaged`; following up logs a `thank_you` and sets
-`thank_you_sent_at`. Referrals obtained in an interview become children of the
+`thank_you_sent_at`, and a `thank_you` logged by hand credits the meetings it follows.
+A meeting that already happened is created at its stage in one go, step by step.
+Referrals obtained in an interview become children of the
 interviewee in the contact tree: the A → B → C → D trail.
 """
 
 import uuid
+from collections import deque
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,10 +25,11 @@ from app.contacts.normalise import normalise_email, normalise_linkedin
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.pagination import PageParams, SortKey, paginate
 from app.core.time import utc_now
+from app.core.wording import with_article
 from app.events.service import record_event
 from app.interviews import questions, repository
 from app.interviews.schemas import InterviewRead, ReferralOutcome, StageChangeRead
-from app.models import Client, Contact, Interview, InterviewStageChange
+from app.models import Client, Contact, Interaction, Interview, InterviewStageChange
 from app.models.enums import STAFF_ROLES, ContactSource, InteractionDirection, InteractionKind
 from app.models.pipeline import InterviewKind, InterviewStage
 from app.outreach import repository as outreach_repository
@@ -56,6 +60,30 @@ INITIAL_STAGES: dict[InterviewKind, tuple[InterviewStage, ...]] = {
     InterviewKind.job: (S.scheduled,),
 }
 INFORMATIONAL_MINUTES = 20
+
+
+def _shortest_paths(kind: InterviewKind) -> dict[InterviewStage, tuple[InterviewStage, ...]]:
+    """Each stage the kind can reach, with the shortest way there from one of its first
+    stages (breadth first; on a tie the earlier first stage wins)."""
+    paths: dict[InterviewStage, tuple[InterviewStage, ...]] = {
+        stage: (stage,) for stage in INITIAL_STAGES[kind]
+    }
+    queue = deque(INITIAL_STAGES[kind])
+    while queue:
+        stage = queue.popleft()
+        for following in TRANSITIONS[kind][stage]:
+            if following not in paths:
+                paths[following] = (*paths[stage], following)
+                queue.append(following)
+    return paths
+
+
+# Where a new interview may start, and the steps that take it there.
+CREATION_PATHS = {kind: _shortest_paths(kind) for kind in InterviewKind}
+
+
+def _kind_phrase(kind: InterviewKind, *, capital: bool = False) -> str:
+    return with_article(f"{kind} interview", capital=capital)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +206,7 @@ def _history(
     from_stage: InterviewStage | None,
     at: datetime,
     note: str | None,
+    recorded_at: datetime,
 ) -> InterviewStageChange:
     return InterviewStageChange(
         organization_id=interview.organization_id,
@@ -185,7 +214,7 @@ def _history(
         from_stage=from_stage,
         to_stage=interview.stage,
         occurred_at=at,
-        changed_at=utc_now(),
+        changed_at=recorded_at,
         changed_by_user_id=principal.user_id,
         changed_by_api_key_id=principal.api_key_id,
         note=note,
@@ -195,40 +224,62 @@ def _history(
 async def create(
     session: AsyncSession, principal: Principal, client: Client, fields: dict[str, Any]
 ) -> Interview:
-    """Create an interview at its kind's first stage (or `scheduled`), linked only to the
-    same client's contact, company and outreach; the first history entry is written."""
+    """Create an interview, linked only to the same client's contact, company and
+    outreach, at any stage its kind can reach: it starts at the kind's first stage on the
+    shortest way there and takes each further step as a transition would (history entry,
+    touches, companies engaged, events), all at `held_at` (default now; not in the
+    future) when the way goes through `held`."""
     _refuse_coach_notes_from_client(principal, {k: v for k, v in fields.items() if v is not None})
     kind: InterviewKind = fields["kind"]
     if kind is InterviewKind.informational and fields.get("contact_id") is None:
         raise _field_problem("contact_id", "is required for an informational interview")
+    stage: InterviewStage = fields.pop("stage", None) or INITIAL_STAGES[kind][0]
+    path = CREATION_PATHS[kind].get(stage)
+    if path is None:
+        raise Unprocessable(
+            f"{_kind_phrase(kind, capital=True)} cannot be created as `{stage}`; its stages "
+            "are " + ", ".join(f"`{s}`" for s in CREATION_PATHS[kind]) + ".",
+            errors=[{"loc": ["body", "stage"], "msg": "not a stage of this kind", "type": "stage"}],
+        )
+    held_at: datetime | None = fields.pop("held_at", None)
+    if S.held in path:
+        when = happened_at(held_at, field="held_at")
+    elif held_at is not None:
+        raise _field_problem("held_at", "is only for an interview created as held or later")
+    else:
+        when = utc_now()
     await _check_links(session, principal, client.id, fields)
     fields["questions"] = fields["questions"] + await questions.texts_of(
         session, fields.pop("question_template_ids")
     )
-    stage: InterviewStage = fields.pop("stage", None) or INITIAL_STAGES[kind][0]
-    if stage not in INITIAL_STAGES[kind]:
-        raise Unprocessable(
-            f"A new {kind} interview starts as "
-            + " or ".join(f"`{s}`" for s in INITIAL_STAGES[kind])
-            + ".",
-            errors=[{"loc": ["body", "stage"], "msg": "not a first stage", "type": "stage"}],
-        )
     if fields.get("duration_minutes") is None and kind is InterviewKind.informational:
         fields["duration_minutes"] = INFORMATIONAL_MINUTES
-    now = utc_now()
     interview = Interview(
         organization_id=client.organization_id,
         client_id=client.id,
-        stage=stage,
-        stage_changed_at=now,
+        stage=path[0],
+        stage_changed_at=when,
         **fields,
     )
     session.add(interview)
     await session.flush()
-    session.add(_history(principal, interview, None, now, None))
+    # The history is ordered by when it was recorded: steps recorded in one request
+    # get distinct instants, in order, even under a frozen test clock.
+    recorded_at = utc_now()
+    session.add(_history(principal, interview, None, when, None, recorded_at))
     await session.flush()
-    if stage is S.scheduled:
+    if path[0] is S.scheduled:
         await _record(session, interview, "interview.scheduled")
+    for number, step in enumerate(path[1:], start=1):
+        await _step(
+            session,
+            principal,
+            interview,
+            to_stage=step,
+            when=when,
+            note=None,
+            recorded_at=recorded_at + timedelta(microseconds=number),
+        )
     return interview
 
 
@@ -240,7 +291,7 @@ async def update(
     if (
         "contact_id" in changes
         and changes["contact_id"] is None
-        and interview.kind is InterviewKind.informational
+        and interview.kind == InterviewKind.informational  # stored: a plain string
     ):
         raise _field_problem("contact_id", "is required for an informational interview")
     await _check_links(session, principal, interview.client_id, changes)
@@ -272,11 +323,38 @@ async def transition(
     allowed = TRANSITIONS[interview.kind][interview.stage]
     if to_stage not in allowed:
         raise Conflict(
-            f"A {interview.kind} interview cannot move from `{interview.stage}` to `{to_stage}`.",
+            f"{_kind_phrase(interview.kind, capital=True)} cannot move from "
+            f"`{interview.stage}` to `{to_stage}`.",
             current_stage=interview.stage,
             allowed=list(allowed),
         )
     when = happened_at(at, field="at")
+    await _step(
+        session,
+        principal,
+        interview,
+        to_stage=to_stage,
+        when=when,
+        note=note,
+        recorded_at=utc_now(),
+    )
+    return interview
+
+
+async def _step(
+    session: AsyncSession,
+    principal: Principal,
+    interview: Interview,
+    *,
+    to_stage: InterviewStage,
+    when: datetime,
+    note: str | None,
+    recorded_at: datetime,
+    log_thank_you: bool = True,
+) -> None:
+    """One allowed move and what it means, with its history entry and events.
+    `log_thank_you=False`: the thank-you interaction exists already (it is what moves
+    the interview)."""
     previous = interview.stage
     interview.stage = to_stage
     interview.stage_changed_at = when
@@ -297,7 +375,7 @@ async def transition(
         )
     elif to_stage is S.followed_up:
         interview.thank_you_sent_at = when
-        if interview.contact_id is not None:
+        if interview.contact_id is not None and log_thank_you:
             await record_touch(
                 session,
                 principal,
@@ -307,7 +385,7 @@ async def transition(
                 occurred_at=when,
                 summary="Thank-you sent after the interview",
             )
-    session.add(_history(principal, interview, previous, when, note))
+    session.add(_history(principal, interview, previous, when, note, recorded_at))
     await session.flush()
     await _record(session, interview, "interview.stage_changed", previous_stage=previous)
     follow_on = {
@@ -317,7 +395,70 @@ async def transition(
     }.get(to_stage)
     if follow_on is not None:
         await _record(session, interview, follow_on)
-    return interview
+
+
+async def meetings_to_thank(
+    session: AsyncSession,
+    principal: Principal,
+    contact_id: uuid.UUID,
+    *,
+    kind: InteractionKind,
+    direction: InteractionDirection,
+) -> list[Interview]:
+    """The contact's held interviews without a thank-you, locked, if `kind` and
+    `direction` make an interaction an outbound thank-you (none otherwise). To be called
+    before the contact's row is locked: a transition locks its interview, then the
+    contact, and taking them in the same order makes the two queue instead of
+    deadlocking."""
+    if kind != InteractionKind.thank_you or direction != InteractionDirection.outbound:
+        return []
+    statement = (
+        repository.readable_interviews(principal)
+        .where(
+            Interview.contact_id == contact_id,
+            Interview.held_at.is_not(None),
+            Interview.thank_you_sent_at.is_(None),
+        )
+        .order_by(Interview.held_at, Interview.id)
+        .with_for_update(of=Interview)
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.execute(statement)).scalars())
+
+
+async def credit_thank_you(
+    session: AsyncSession,
+    principal: Principal,
+    interaction: Interaction,
+    meetings: list[Interview],
+) -> list[Interview]:
+    """An outbound `thank_you` logged with a contact is the thank-you for the
+    `meetings_to_thank` held at or before it (a meeting held later is not what it thanks
+    for): `thank_you_sent_at` is set to when it was sent, and an informational interview
+    still `held` is followed up as the transition would, without logging the thank-you
+    a second time. Returns the interviews credited."""
+    credited = [
+        interview
+        for interview in meetings
+        if interview.held_at is not None and interview.held_at <= interaction.occurred_at
+    ]
+    for interview in credited:
+        # Stored stages read back as plain strings: compare by value.
+        if interview.kind == InterviewKind.informational and interview.stage == S.held:
+            await _step(
+                session,
+                principal,
+                interview,
+                to_stage=S.followed_up,
+                when=interaction.occurred_at,
+                note=None,
+                recorded_at=utc_now(),
+                log_thank_you=False,
+            )
+        else:
+            interview.thank_you_sent_at = interaction.occurred_at
+    await session.flush()
+    return credited
 
 
 async def _companies_met(session: AsyncSession, interview: Interview) -> set[uuid.UUID]:
@@ -339,7 +480,8 @@ async def add_referrals(
     existing_contact_ids: list[uuid.UUID],
 ) -> tuple[uuid.UUID, list[ReferralOutcome]]:
     """Hang the people the interviewee suggested under the interviewee, with
-    `source = referral` and this interview remembered. New people matching an existing
+    `source = referral` and this interview remembered, at the company and in the role
+    given (a company of the same client, else 422). New people matching an existing
     contact by normalised email or LinkedIn reuse it; existing contacts move with their
     branch unless that would make a cycle (409). All or nothing. The contacts service
     writes the events: `contact.created`, `contact.updated`, and `contact.referral_added`
@@ -361,6 +503,12 @@ async def add_referrals(
             linkedin_normalized=normalise_linkedin(fields.get("linkedin_url")),
         )
         if duplicate is not None:
+            # The person is known already and keeps their details, but a company of
+            # another client is refused whichever way the referral goes.
+            if fields.get("company_id") is not None:
+                await companies_service.of_client(
+                    session, principal, interview.client_id, fields["company_id"]
+                )
             outcomes.append(
                 await _adopt(session, principal, interview, referrer, duplicate[0], "reused")
             )

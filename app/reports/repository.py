@@ -1,16 +1,19 @@
-"""Which clients and coaches a report covers; the figures come from `app.traction`."""
+"""Which clients and coaches a report covers, and each client's next meeting; the
+figures come from `app.traction`."""
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.clients.repository import readable_client_ids
-from app.models import Client, ClientCoach, Membership, User
+from app.models import Client, ClientCoach, Interview, Membership, User
 from app.models.enums import ClientStatus, Role
+from app.models.pipeline import InterviewStage
 
 
 def client_ids(
@@ -48,3 +51,33 @@ async def coaches(session: AsyncSession, principal: Principal) -> Sequence[Any]:
         .order_by(User.full_name, User.id)
     )
     return (await session.execute(statement)).all()
+
+
+async def next_meetings(
+    session: AsyncSession, principal: Principal, clients: Select[uuid.UUID], *, now: datetime
+) -> dict[uuid.UUID, tuple[datetime, uuid.UUID]]:
+    """Per client, the interview still `scheduled` that comes first after `now`: its
+    `scheduled_at` and id (ties by id), in one statement for every client."""
+    position = func.row_number().over(
+        partition_by=Interview.client_id, order_by=(Interview.scheduled_at, Interview.id)
+    )
+    upcoming = (
+        select(
+            Interview.client_id,
+            Interview.id,
+            Interview.scheduled_at,
+            position.label("position"),
+        )
+        .where(
+            Interview.organization_id == principal.organization_id,
+            Interview.client_id.in_(clients),
+            Interview.client_id.in_(readable_client_ids(principal)),
+            Interview.stage == InterviewStage.scheduled,
+            Interview.scheduled_at > now,
+        )
+        .subquery("upcoming")
+    )
+    statement = select(upcoming.c.client_id, upcoming.c.scheduled_at, upcoming.c.id).where(
+        upcoming.c.position == 1
+    )
+    return {row.client_id: (row.scheduled_at, row.id) for row in await session.execute(statement)}

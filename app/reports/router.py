@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from fastapi import Header, Query
@@ -49,7 +50,8 @@ def _wants_csv(format: str | None, accept: str | None) -> bool:
     description="One row per client the caller may see (a coach: their assigned clients; "
     "owners, admins and API keys: every client, `coach_id` to narrow), with the window's "
     "headline figures, traction score and its change from the previous window, `stalled`, "
-    "days since the last movement and the number of next actions. Sorted by `sort` (then "
+    "days since the last movement, the number of next actions, offers, contacts gone "
+    "cold and the next meeting planned. Sorted by `sort` (then "
     "client id) and paginated. `format=csv` or `Accept: text/csv` answers every row (not "
     "one page) as CSV with a header line. Staff only (403 for the client role); API keys "
     "need `reports:read`.",
@@ -90,11 +92,8 @@ async def get_caseload(
         sort=sort,
     )
     if _wants_csv(format, accept):
-        filename = f"caseload-{window.start}-{window.end}.csv"
-        return StreamingResponse(
-            service.csv_lines(caseload.rows, window),
-            media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        return _csv_response(
+            service.csv_lines(caseload.rows, window), f"caseload-{window.start}-{window.end}.csv"
         )
     rows, next_cursor = service.page(caseload.rows, sort=sort, params=page)
     return CaseloadPage(
@@ -114,13 +113,44 @@ async def get_caseload(
     "clients, active and stalled clients, totals (every client) and medians (active "
     "clients) of the headline figures, and the funnel outreach → response → informational "
     "interview held → referral → job interview held → offer with each step's conversion. "
-    "Owners and admins only; API keys need `reports:read`.",
+    "`format=csv` or `Accept: text/csv` answers CSV with a header line and one line per "
+    "group (`organization`, each `coach`, `unassigned`) with its clients and headline "
+    "totals. Owners and admins only; API keys need `reports:read`.",
+    response_model=OrganizationReport,
+    responses={
+        200: {
+            "description": "The report (JSON), or its groups as CSV.",
+            "content": {CSV_MEDIA_TYPE: {"schema": {"type": "string"}}},
+        }
+    },
 )
 async def get_organization_report(
-    session: SessionDep, principal: OrganizationReportReader, query: WindowQueryDep
-) -> OrganizationReport:
+    session: SessionDep,
+    principal: OrganizationReportReader,
+    query: WindowQueryDep,
+    format: Annotated[
+        Literal["json", "csv"] | None, Query(description="Overrides `Accept`.")
+    ] = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> OrganizationReport | StreamingResponse:
     settings = await organization(session, principal)
     window = await traction_service.window_for(
         session, principal, start=query.start, end=query.end, tz=query.tz, settings=settings
     )
-    return await service.organization_report(session, principal, window=window, settings=settings)
+    report = await service.organization_report(session, principal, window=window, settings=settings)
+    if _wants_csv(format, accept):
+        return _csv_response(
+            service.organization_csv_lines(report, window, settings.name),
+            f"organization-{window.start}-{window.end}.csv",
+        )
+    return report
+
+
+def _csv_response(lines: Iterator[str], filename: str) -> StreamingResponse:
+    # Rows are computed before the response starts (the request's transaction ends when
+    # the endpoint returns); only the text is streamed.
+    return StreamingResponse(
+        lines,
+        media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

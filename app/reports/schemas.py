@@ -48,6 +48,18 @@ class CaseloadRow(BaseModel):
     next_action_count: int = Field(
         description="How many next actions the client has now (`next_actions_list`, unlimited)."
     )
+    offers: int = Field(description="Job interviews that reached `offer` in the window.")
+    contacts_gone_cold: int = Field(
+        description="Contacts that went cold in the window, as traction counts them "
+        "(`contacts_gone_cold` of `traction_get`)."
+    )
+    next_meeting_at: datetime | None = Field(
+        description="The earliest future `scheduled_at` of the client's interviews still "
+        "`scheduled`; null when none is planned."
+    )
+    next_meeting_interview_id: uuid.UUID | None = Field(
+        description="The interview of `next_meeting_at`."
+    )
 
 
 class CaseloadPage(Page[CaseloadRow]):

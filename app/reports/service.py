@@ -1,7 +1,9 @@
-"""Reports across clients: the caseload (one row per client) and the organization view.
+"""Reports across clients: the caseload (one row per client) and the organization view,
+as JSON or CSV.
 
 Both call `app.traction.service.compute` once for all their clients, so they run the same
-fixed number of queries for 3 clients or 400.
+fixed number of queries for 3 clients or 400 (the caseload adds one statement each for
+the contacts gone cold, the next meetings and the next actions).
 """
 
 import csv
@@ -10,7 +12,7 @@ import statistics
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, get_args
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +37,7 @@ from app.reports.schemas import (
     HeadlineTotals,
     OrganizationReport,
 )
+from app.traction import repository as traction_repository
 from app.traction.service import TractionResult, Window, compute
 
 
@@ -60,19 +63,47 @@ async def caseload(
     results = await compute(session, principal, clients, window, detail=False, settings=settings)
     ids = list(results)
     coaches = await coach_ids_by_client(session, ids)
+    now = utc_now()
     actions = await next_action_counts(
         session,
         principal.organization_id,
         clients,
-        ActionCutoffs.at(utc_now(), settings.cold_after_days),
+        ActionCutoffs.at(now, settings.cold_after_days),
     )
-    rows = [_row(results[cid], coaches[cid], actions.get(cid, 0)) for cid in ids]
+    # Reports compute without traction's detail (it would scan the interactions for every
+    # figure and week); the one figure the caseload adds is read alone, in one statement.
+    gone_cold = await traction_repository.contacts_gone_cold(
+        session,
+        traction_repository.readable(principal, clients),
+        starts_at=window.starts_at,
+        ends_at=window.ends_at,
+        cold_after=timedelta(days=settings.cold_after_days),
+    )
+    meetings = await repository.next_meetings(session, principal, clients, now=now)
+    rows = [
+        _row(
+            results[cid],
+            coaches[cid],
+            actions.get(cid, 0),
+            gone_cold=gone_cold.get(cid, 0),
+            next_meeting=meetings.get(cid),
+        )
+        for cid in ids
+    ]
     rows.sort(key=_sort_key(sort), reverse=sort.startswith("-"))
-    return Caseload(rows=rows, generated_at=utc_now())
+    return Caseload(rows=rows, generated_at=now)
 
 
-def _row(result: TractionResult, coach_ids: list[uuid.UUID], actions: int) -> CaseloadRow:
+def _row(
+    result: TractionResult,
+    coach_ids: list[uuid.UUID],
+    actions: int,
+    *,
+    gone_cold: int,
+    next_meeting: tuple[datetime, uuid.UUID] | None,
+) -> CaseloadRow:
     figures = result.current
+    meeting_at, meeting_id = next_meeting or (None, None)
     return CaseloadRow(
         client_id=result.client_id,
         full_name=result.full_name,
@@ -91,6 +122,10 @@ def _row(result: TractionResult, coach_ids: list[uuid.UUID], actions: int) -> Ca
         last_moving_event_at=result.last_moved_at,
         days_since_movement=result.days_since_movement,
         next_action_count=actions,
+        offers=figures.offers,
+        contacts_gone_cold=gone_cold,
+        next_meeting_at=meeting_at,
+        next_meeting_interview_id=meeting_id,
     )
 
 
@@ -140,6 +175,10 @@ CSV_COLUMNS = (
     "last_moving_event_at",
     "days_since_movement",
     "next_action_count",
+    "offers",
+    "contacts_gone_cold",
+    "next_meeting_at",
+    "next_meeting_interview_id",
     "window_from",
     "window_to",
 )
@@ -168,11 +207,11 @@ CSV_ROWS_PER_CHUNK = 200
 _ROW_COLUMNS = CSV_COLUMNS[:-2]  # the window's days come last
 
 
-def csv_lines(rows: Iterable[CaseloadRow], window: Window) -> Iterator[str]:
-    """The header line, then one line per row, `CSV_ROWS_PER_CHUNK` rows a chunk."""
+def _csv_chunks(header: Sequence[str], lines: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """The header line, then the lines, `CSV_ROWS_PER_CHUNK` a chunk (CRLF line ends,
+    every cell through `_cell`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    days = (window.start.isoformat(), window.end.isoformat())
 
     def written() -> str:
         text = buffer.getvalue()
@@ -180,13 +219,68 @@ def csv_lines(rows: Iterable[CaseloadRow], window: Window) -> Iterator[str]:
         buffer.truncate()
         return text
 
-    writer.writerow([_cell(name) for name in CSV_COLUMNS])
-    for count, row in enumerate(rows, start=1):
-        writer.writerow([*(_cell(getattr(row, name)) for name in _ROW_COLUMNS), *days])
+    writer.writerow([_cell(name) for name in header])
+    for count, line in enumerate(lines, start=1):
+        writer.writerow([_cell(value) for value in line])
         if count % CSV_ROWS_PER_CHUNK == 0:
             yield written()
     if text := written():
         yield text
+
+
+def _days(window: Window) -> tuple[str, str]:
+    return window.start.isoformat(), window.end.isoformat()
+
+
+def csv_lines(rows: Iterable[CaseloadRow], window: Window) -> Iterator[str]:
+    """The caseload: the header line, then one line per row."""
+    days = _days(window)
+    return _csv_chunks(
+        CSV_COLUMNS, ([*(getattr(row, name) for name in _ROW_COLUMNS), *days] for row in rows)
+    )
+
+
+ORGANIZATION_CSV_COLUMNS = (
+    "group",
+    "coach_id",
+    "full_name",
+    "clients",
+    "active_clients",
+    "stalled_clients",
+    *HeadlineTotals.model_fields,
+    "window_from",
+    "window_to",
+)
+
+
+def organization_csv_lines(
+    report: OrganizationReport, window: Window, organization_name: str
+) -> Iterator[str]:
+    """The organization report: the header line, then one line per group (the whole
+    organization, each coach, the clients without a coach) with its headline totals;
+    the medians and the funnel stay in the JSON."""
+    days = _days(window)
+    groups: list[tuple[str, uuid.UUID | None, str, GroupReport]] = [
+        ("organization", None, organization_name, report.organization),
+        *(("coach", c.coach_id, c.full_name, c) for c in report.coaches),
+        ("unassigned", None, "", report.unassigned),
+    ]
+    return _csv_chunks(
+        ORGANIZATION_CSV_COLUMNS,
+        (
+            [
+                kind,
+                coach_id,
+                name,
+                group.clients,
+                group.active_clients,
+                group.stalled_clients,
+                *group.totals.model_dump().values(),
+                *days,
+            ]
+            for kind, coach_id, name, group in groups
+        ),
+    )
 
 
 # Funnel steps in order (as the schema lists them), each a figure of the window.

@@ -8,6 +8,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
+from app.core.wording import counted
+
 # Targets for a client without weekly goals (or with a goal of 0).
 DEFAULT_WEEKLY_OUTREACH = 5
 DEFAULT_WEEKLY_MEETINGS = 1
@@ -122,10 +124,11 @@ def traction_score(inputs: ScoreInputs) -> Score:
     measured = _measure(inputs)
     bases = (
         f"{inputs.outreach_sent} sent of a target of {measured.outreach_target:g}",
-        f"{measured.meetings} interviews held of a target of {measured.meeting_target:g}",
+        f"{counted(measured.meetings, 'interview')} held of a target of "
+        f"{measured.meeting_target:g}",
         f"response rate {measured.response_rate:.0%}; {FULL_RESPONSE_RATE:.0%} earns full marks",
-        f"{inputs.referrals} referrals from {inputs.informational_held} informational "
-        "interviews held",
+        f"{counted(inputs.referrals, 'referral')} from "
+        f"{counted(inputs.informational_held, 'informational interview')} held",
         "share of held interviews followed up within 48 h",
     )
     parts = [

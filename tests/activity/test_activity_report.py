@@ -314,6 +314,40 @@ async def test_the_html_page_is_printable_self_contained_and_escaped(
     assert "10 activities" in page
 
 
+async def test_the_summary_counts_each_meeting_once_when_it_was_held(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    seeker = await _march_2024(client, db)
+
+    page = (await _report(client, seeker.owner, seeker.client_id, format="html", **MARCH)).text
+
+    summary = page.split('<table class="summary"><tbody>')[1].split("</tbody>")[0]
+    # The informational interview was scheduled, held and followed up: one meeting. The
+    # job interview was held, then made an offer: one more.
+    assert summary == "".join(
+        f"<tr><td>{label}</td><td>{count}</td></tr>"
+        for label, count in (
+            ("Call", 1),
+            ("Email", 1),
+            ("Informational interviews held", 1),
+            ("Job interviews held", 1),
+            ("Outreach answered", 2),
+            ("Outreach sent", 1),
+        )
+    )
+
+
+async def test_one_activity_reads_in_the_singular(client: httpx.AsyncClient) -> None:
+    owner = await signup(client)
+    client_id = (await create_client(client, owner))["id"]
+    ana = await create_contact(client, owner, client_id, full_name="Ana Root")
+    await _interaction(client, owner, ana["id"], kind="call")
+
+    page = (await _report(client, owner, client_id, format="html")).text
+
+    assert "&middot; 1 activity &middot;" in page
+
+
 async def test_an_empty_window_gives_the_header_alone_and_an_empty_page(
     client: httpx.AsyncClient, db: AsyncSession
 ) -> None:

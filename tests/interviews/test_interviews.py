@@ -9,7 +9,7 @@ from app.models.enums import Role
 from tests.factories.clients import assign_coach, create_client
 from tests.factories.contacts import create_chain, create_contact
 from tests.factories.identity import add_api_key, add_member, signup
-from tests.interviews.pipeline_factories import create_interview, hold, move
+from tests.interviews.pipeline_factories import create_company, create_interview, hold, move
 
 
 async def test_an_informational_interview_starts_requested_and_lasts_20_minutes(
@@ -305,3 +305,84 @@ async def test_two_people_holding_the_same_meeting_at_once_log_it_once(
     assert sorted(r.status_code for r in responses) == [200, 409, 409]
     touches = await client.get(f"/api/v1/contacts/{ana['id']}/interactions", headers=owner.headers)
     assert [i["kind"] for i in touches.json()["data"]] == ["meeting"]
+
+
+async def test_a_refused_move_reads_an_informational_and_a_job_interview(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await signup(client)
+    seeker = await create_client(client, owner)
+    ana = await create_contact(client, owner, seeker["id"])
+    informational = await create_interview(client, owner, seeker["id"], contact_id=ana["id"])
+    job = await create_interview(client, owner, seeker["id"], kind="job")
+
+    refused = await move(client, owner, informational["id"], "followed_up")
+    refused_job = await move(client, owner, job["id"], "offer")
+
+    assert refused.json()["detail"].startswith("An informational interview cannot move")
+    assert refused_job.json()["detail"].startswith("A job interview cannot move")
+
+
+async def test_a_referral_is_created_at_its_company_with_its_role(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await signup(client)
+    seeker = await create_client(client, owner)
+    other = await create_client(client, owner)
+    acme = await create_company(client, owner, seeker["id"], name="Acme")
+    elsewhere = await create_company(client, owner, other["id"], name="Elsewhere")
+    ivy = await create_contact(client, owner, seeker["id"], full_name="Ivy")
+    interview = await create_interview(client, owner, seeker["id"], contact_id=ivy["id"])
+    url = f"/api/v1/interviews/{interview['id']}/referrals"
+
+    response = await client.post(
+        url,
+        json={
+            "contacts": [
+                {
+                    "full_name": "Sam Suggested",
+                    "company_id": acme["id"],
+                    "role_at_company": "hiring_manager",
+                }
+            ]
+        },
+        headers=owner.headers,
+    )
+    wrong_company = await client.post(
+        url,
+        json={"contacts": [{"full_name": "Nowhere", "company_id": elsewhere["id"]}]},
+        headers=owner.headers,
+    )
+    wrong_role = await client.post(
+        url,
+        json={"contacts": [{"full_name": "Nobody", "role_at_company": "mascot"}]},
+        headers=owner.headers,
+    )
+
+    assert response.status_code == 200, response.text
+    sam_id = response.json()["referrals"][0]["contact_id"]
+    sam = (await client.get(f"/api/v1/contacts/{sam_id}", headers=owner.headers)).json()
+    assert (sam["company_id"], sam["role_at_company"], sam["referred_by_id"]) == (
+        acme["id"],
+        "hiring_manager",
+        ivy["id"],
+    )
+    assert wrong_company.status_code == 422
+    assert wrong_company.json()["errors"][0]["loc"][-1] == "company_id"
+    assert wrong_role.status_code == 422
+    listed = await client.get(f"/api/v1/clients/{seeker['id']}/contacts", headers=owner.headers)
+    assert sorted(c["full_name"] for c in listed.json()["data"]) == ["Ivy", "Sam Suggested"]
+
+
+async def test_an_informational_interview_keeps_its_contact(client: httpx.AsyncClient) -> None:
+    owner = await signup(client)
+    seeker = await create_client(client, owner)
+    ana = await create_contact(client, owner, seeker["id"])
+    interview = await create_interview(client, owner, seeker["id"], contact_id=ana["id"])
+
+    cleared = await client.patch(
+        f"/api/v1/interviews/{interview['id']}", json={"contact_id": None}, headers=owner.headers
+    )
+
+    assert cleared.status_code == 422, cleared.text
+    assert cleared.json()["errors"][0]["loc"] == ["body", "contact_id"]

@@ -12,13 +12,14 @@ from app.models.enums import Role, Scope
 from tests.factories.clients import assign_coach, create_client
 from tests.factories.contacts import create_contact, set_contact_columns
 from tests.factories.identity import Actor, add_api_key, add_member, signup
-from tests.factories.traction import frozen_clock, get_caseload
+from tests.factories.traction import frozen_clock, get_caseload, get_traction
 from tests.interviews.pipeline_factories import (
     counting_statements,
     create_company,
     create_interview,
     create_outreach,
     hold,
+    move,
 )
 
 URL = "/api/v1/reports/caseload"
@@ -173,6 +174,10 @@ async def test_csv_has_a_header_and_every_row(client: httpx.AsyncClient, db: Asy
             "last_moving_event_at",
             "days_since_movement",
             "next_action_count",
+            "offers",
+            "contacts_gone_cold",
+            "next_meeting_at",
+            "next_meeting_interview_id",
             "window_from",
             "window_to",
         ]
@@ -232,6 +237,96 @@ async def test_next_action_count_matches_the_clients_next_actions(
     rows = {r["client_id"]: r for r in (await get_caseload(client, owner))["data"]}
     assert rows[cid]["next_action_count"] == len(actions.json()["actions"])
     assert rows[other["id"]]["next_action_count"] == 0
+
+
+async def _touch(http: httpx.AsyncClient, actor: Actor, contact_id: str, at: str) -> None:
+    response = await http.post(
+        f"/api/v1/contacts/{contact_id}/interactions",
+        json={"kind": "call", "occurred_at": at},
+        headers=actor.headers,
+    )
+    assert response.status_code == 201, response.text
+
+
+async def test_rows_count_offers_contacts_gone_cold_and_show_the_next_meeting(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    """Window 2026-10-05..10-19, today 10-16; contacts go cold after 30 days.
+
+    Ann  offers: the job offered on 10-09 (the one offered 09-25 is the window before)
+         gone cold: Cold (last call 09-10, cold 10-10); not Warm (called again 10-01),
+         nor Long Gone (cold since 09-19, before the window)
+         next meeting: the one scheduled for 10-18 (10-20 is later, 10-10 is past, the
+         one for 10-17 was held already)
+    Bob  nothing: 0, 0 and no meeting
+    """
+    owner = await signup(client)
+    key = await add_api_key(db, owner.organization_id, [s.value for s in Scope])
+    with frozen_clock("2026-09-01T09:00:00+00:00") as clock:
+        ann = (await create_client(client, key, full_name="Ann"))["id"]
+        await create_client(client, key, full_name="Bob")
+        people = {
+            name: (await create_contact(client, key, ann, full_name=name))["id"]
+            for name in ("Cold", "Warm", "Long Gone", "Met")
+        }
+        clock.set("2026-10-16T09:00:00+00:00")
+        await _touch(client, key, people["Long Gone"], "2026-08-20T10:00:00Z")
+        await _touch(client, key, people["Cold"], "2026-09-10T10:00:00Z")
+        await _touch(client, key, people["Warm"], "2026-09-10T10:00:00Z")
+        await _touch(client, key, people["Warm"], "2026-10-01T10:00:00Z")
+        for held_at, offered_at in (
+            ("2026-09-22T10:00:00Z", "2026-09-25T10:00:00Z"),
+            ("2026-10-07T10:00:00Z", "2026-10-09T10:00:00Z"),
+        ):
+            job = await create_interview(client, key, ann, kind="job")
+            assert (await move(client, key, job["id"], "held", at=held_at)).is_success
+            assert (await move(client, key, job["id"], "offer", at=offered_at)).is_success
+        meetings = {}
+        for day in ("10-20", "10-18", "10-10", "10-17"):
+            meetings[day] = await create_interview(
+                client,
+                key,
+                ann,
+                contact_id=people["Met"],
+                stage="scheduled",
+                scheduled_at=f"2026-{day}T14:00:00Z",
+            )
+        assert (await move(client, key, meetings["10-17"]["id"], "held")).is_success
+        window = {"from": "2026-10-05", "to": "2026-10-19"}
+        rows = {r["full_name"]: r for r in (await get_caseload(client, key, **window))["data"]}
+        traction = await get_traction(client, key, ann, **window)
+        as_csv = await client.get(URL, params={**window, "format": "csv"}, headers=key.headers)
+
+    new = ("offers", "contacts_gone_cold", "next_meeting_at", "next_meeting_interview_id")
+    assert {k: rows["Ann"][k] for k in new} == {
+        "offers": 1,
+        "contacts_gone_cold": 1,
+        "next_meeting_at": "2026-10-18T14:00:00Z",
+        "next_meeting_interview_id": meetings["10-18"]["id"],
+    }
+    # As traction counts them.
+    figures = traction["current"]["figures"]
+    assert (figures["offers"], figures["contacts_gone_cold"]) == (1, 1)
+    assert {k: rows["Bob"][k] for k in new} == {
+        "offers": 0,
+        "contacts_gone_cold": 0,
+        "next_meeting_at": None,
+        "next_meeting_interview_id": None,
+    }
+    lines = list(csv.reader(io.StringIO(as_csv.text)))
+    by_name = {line[1]: dict(zip(lines[0], line, strict=True)) for line in lines[1:]}
+    assert {k: by_name["Ann"][k] for k in new} == {
+        "offers": "1",
+        "contacts_gone_cold": "1",
+        "next_meeting_at": "2026-10-18T14:00:00+00:00",
+        "next_meeting_interview_id": meetings["10-18"]["id"],
+    }
+    assert {k: by_name["Bob"][k] for k in new} == {
+        "offers": "0",
+        "contacts_gone_cold": "0",
+        "next_meeting_at": "",
+        "next_meeting_interview_id": "",
+    }
 
 
 async def _caseload_of(client: httpx.AsyncClient, size: int) -> Actor:

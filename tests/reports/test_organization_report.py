@@ -8,6 +8,8 @@ Walt (C2, placed)     a job interview held, then an offer
 C3                    a coach without clients
 """
 
+import csv
+import io
 import statistics
 from typing import Any
 
@@ -165,3 +167,81 @@ async def test_the_organization_per_coach_with_totals_medians_and_the_funnel(
     assert (await client.get(URL, headers=c1.headers)).status_code == 403
     assert (await client.get(URL, headers=login.headers)).status_code == 403
     assert (await client.get(URL, headers=owner.headers)).status_code == 200
+
+
+async def test_the_organization_report_as_csv_has_a_row_per_group(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    owner = await signup(client, organization_name="Northstar, Inc.")
+    org = owner.organization_id
+    key = await add_api_key(db, org, [s.value for s in Scope])
+    coach = await add_member(client, db, org, Role.coach)
+    with frozen_clock("2026-10-01T09:00:00+00:00") as clock:
+        xena = await _seeker(client, key, "Xena", clock)
+        zoe = await _seeker(client, key, "Zoe", clock)
+        await assign_coach(client, owner, xena[0], coach)
+        clock.set("2026-10-17T10:00:00+00:00")
+        await _outreach(client, key, xena, 3, 1)
+        await _outreach(client, key, zoe, 1, 0)
+        await _job_offer(client, key, xena)
+        by_format = await client.get(URL, params={**WINDOW, "format": "csv"}, headers=key.headers)
+        by_accept = await client.get(
+            URL, params=WINDOW, headers={**key.headers, "Accept": "text/csv"}
+        )
+        as_json = await client.get(
+            URL,
+            params=WINDOW,
+            headers={**key.headers, "Accept": "application/json, text/csv;q=0.5"},
+        )
+    coach_name = next(
+        c["full_name"] for c in as_json.json()["coaches"] if c["coach_id"] == str(coach.user_id)
+    )
+
+    for response in (by_format, by_accept):
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "text/csv; charset=utf-8"
+        assert response.headers["content-disposition"] == (
+            'attachment; filename="organization-2026-10-05-2026-10-19.csv"'
+        )
+        rows = list(csv.reader(io.StringIO(response.text, newline="")))
+        assert rows == [
+            [
+                "group",
+                "coach_id",
+                "full_name",
+                "clients",
+                "active_clients",
+                "stalled_clients",
+                "outreach_sent",
+                "responses",
+                "informational_held",
+                "job_interviews_held",
+                "referrals",
+                "offers",
+                "window_from",
+                "window_to",
+            ],
+            [
+                "organization",
+                "",
+                "Northstar, Inc.",
+                *("2", "2", "0", "4", "1", "0", "1", "0", "1"),
+                *("2026-10-05", "2026-10-19"),
+            ],
+            [
+                "coach",
+                str(coach.user_id),
+                coach_name,
+                *("1", "1", "0", "3", "1", "0", "1", "0", "1"),
+                *("2026-10-05", "2026-10-19"),
+            ],
+            [
+                "unassigned",
+                "",
+                "",
+                *("1", "1", "0", "1", "0", "0", "0", "0", "0"),
+                *("2026-10-05", "2026-10-19"),
+            ],
+        ]
+    assert as_json.status_code == 200
+    assert as_json.headers["content-type"] == "application/json"

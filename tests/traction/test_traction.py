@@ -358,3 +358,26 @@ async def test_a_window_bound_must_be_a_written_date(client: httpx.AsyncClient, 
     )
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_score_parts_read_one_interview_and_two_interviews() -> None:
+    def bases(held: int, referrals: int) -> dict[str, str]:
+        inputs = ScoreInputs(
+            days=7,
+            outreach_sent=1,
+            responses=0,
+            informational_held=held,
+            job_interviews_held=0,
+            referrals=referrals,
+            thank_you_rate=None,
+            weekly_outreach_goal=None,
+            weekly_informational_goal=None,
+        )
+        return {p.name: p.basis for p in traction_score(inputs).parts}
+
+    one = bases(1, 1)
+    assert one["meetings"] == "1 interview held of a target of 1"
+    assert one["referrals"] == "1 referral from 1 informational interview held"
+    two = bases(2, 0)
+    assert two["meetings"] == "2 interviews held of a target of 1"
+    assert two["referrals"] == "0 referrals from 2 informational interviews held"
