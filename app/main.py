@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 
 from app import operations
 from app.activity.router import router as activity_router
+from app.agenda.router import router as agenda_router
 from app.audit.router import router as audit_router
 from app.auth.mfa_router import router as auth_mfa_router
 from app.auth.router import router as auth_router
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         activity_router,
         traction_router,
         reports_router,
+        agenda_router,
         events_router,
         webhooks_router,
         audit_router,

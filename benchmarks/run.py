@@ -87,6 +87,7 @@ end
 TARGETS = {
     "traction": ("p95 < 150 ms", 150.0),
     "caseload-admin": ("p95 < 800 ms", 800.0),
+    "agenda": ("p95 < 150 ms", 150.0),
 }
 FLOOR_SHARE_TARGET = 0.40
 UNLIMITED = 1_000_000_000
@@ -141,6 +142,7 @@ class Dataset:
     contacts: int
     interactions: int
     coach_clients: int
+    coach_contacts: int
     client_id: uuid.UUID
     client_contacts: int
     revision: str | None = None  # its Alembic revision
@@ -226,6 +228,12 @@ def endpoints(dataset: Dataset) -> list[Endpoint]:
             f"{caseload}?format=csv",
         ),
         Endpoint("pipeline", "pipeline board", "coach", f"{client}/pipeline"),
+        Endpoint(
+            "agenda",
+            f"agenda ({coach} clients, {dataset.coach_contacts:,} contacts)",
+            "coach",
+            f"{API_PREFIX}/agenda",
+        ),
     ]
 
 
@@ -264,6 +272,12 @@ async def load_dataset(owner_url: str) -> Dataset | None:
                     {"id": clients[0]},
                 )
             ).scalar_one()
+            coach_contacts = (
+                await connection.execute(
+                    text("SELECT count(*) FROM contacts WHERE client_id = ANY(:ids)"),
+                    {"ids": clients},
+                )
+            ).scalar_one()
             revision = (
                 await connection.execute(text("SELECT version_num FROM alembic_version"))
             ).scalar_one_or_none()
@@ -273,7 +287,14 @@ async def load_dataset(owner_url: str) -> Dataset | None:
     finally:
         await engine.dispose()
     return Dataset(
-        counts[0], counts[1], counts[2], len(clients), clients[0], client_contacts, revision
+        counts[0],
+        counts[1],
+        counts[2],
+        len(clients),
+        coach_contacts,
+        clients[0],
+        client_contacts,
+        revision,
     )
 
 

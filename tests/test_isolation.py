@@ -157,6 +157,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/clients/{client_id}/pipeline"): client_data(Scope.contacts_read),
     ("GET", "/clients/{client_id}/next-actions"): client_data(Scope.contacts_read),
     ("GET", "/clients/{client_id}/contact-tree/yield"): client_data(Scope.contacts_read),
+    # The agenda: answers are a member's own (API keys may not answer)
+    ("PUT", "/agenda/items/{item_id}/state"): Route("client", None, json={"status": "done"}),
+    ("DELETE", "/agenda/items/{item_id}/state"): Route("client", None),
     # Activity report (proof of effort)
     ("GET", "/clients/{client_id}/activity-report"): client_data(Scope.reports_read),
     # Traction
@@ -226,6 +229,8 @@ RESOLVERS: dict[str, Callable[[World], str]] = {
     "template_id": lambda w: w.template_a,
     "endpoint_id": lambda w: w.endpoint_a,
     "delivery_id": lambda w: w.delivery_a,
+    # X's company has no one linked yet: an item on the agenda of X's coach and A's owner.
+    "item_id": lambda w: f"find_person_at_company.{w.company_x}",
 }
 
 

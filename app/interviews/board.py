@@ -1,24 +1,21 @@
 """The pipeline board and the ranked next actions: read-only views over a client's search.
 
-Both are built from a fixed number of queries whatever the client's size.
+Both are built from a fixed number of queries whatever the client's size; next actions
+are the client's part of the agenda (`app.agenda`).
 """
-
-import uuid
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.agenda import service as agenda_service
 from app.auth.principal import Principal
 from app.contacts.repository import organization
 from app.core.time import utc_now
 from app.interviews import repository
-from app.interviews.repository import OUTREACH_FOLLOW_UP_AFTER, THANK_YOU_AFTER, ActionCutoffs
 from app.interviews.schemas import (
     BoardCard,
     BoardLane,
     BoardStage,
     NextAction,
-    NextActionKind,
     NextActions,
     NextActionThresholds,
     PipelineBoard,
@@ -26,18 +23,6 @@ from app.interviews.schemas import (
 from app.interviews.service import TRANSITIONS
 from app.models import Client
 from app.models.pipeline import InterviewKind, InterviewStage
-
-# Most urgent first: a late thank-you costs the impression the meeting made; a company
-# without a contact is the start of a long road.
-URGENCY: tuple[NextActionKind, ...] = (
-    "send_thank_you",
-    "follow_up_due",
-    "follow_up_outreach",
-    "ask_for_referral",
-    "contact_turning_cold",
-    "ask_root_for_people",
-    "find_person_at_company",
-)
 
 
 async def pipeline(session: AsyncSession, client: Client) -> PipelineBoard:
@@ -84,105 +69,38 @@ async def pipeline(session: AsyncSession, client: Client) -> PipelineBoard:
 async def next_actions(
     session: AsyncSession, principal: Principal, client: Client, *, limit: int
 ) -> NextActions:
-    """What to do now, most urgent kind first and, within a kind, longest overdue first;
-    each action says why and which objects it concerns. One query per kind of action."""
+    """The client's items of the caller's agenda (`app.agenda`), in the agenda's order:
+    the same computation as `GET /agenda?client_id=`, its first `limit` items."""
     now = utc_now()
-    cold_after_days = (await organization(session, principal)).cold_after_days
-    at = ActionCutoffs.at(now, cold_after_days)
-    found: dict[NextActionKind, list[NextAction]] = {kind: [] for kind in URGENCY}
-
-    def add(
-        kind: NextActionKind,
-        reason: str,
-        since: datetime | None,
-        *,
-        contact_id: uuid.UUID | None = None,
-        company_id: uuid.UUID | None = None,
-        interview_id: uuid.UUID | None = None,
-        outreach_id: uuid.UUID | None = None,
-    ) -> None:
-        found[kind].append(
-            NextAction(
-                rank=0,
-                kind=kind,
-                reason=reason,
-                since=since,
-                contact_id=contact_id,
-                company_id=company_id,
-                interview_id=interview_id,
-                outreach_id=outreach_id,
-            )
-        )
-
-    cid = client.id
-    for row in await repository.thank_yous_due(session, cid, at, limit):
-        add(
-            "send_thank_you",
-            f"You met {row.full_name or 'them'} more than 24 hours ago and have not "
-            "sent a thank-you yet.",
-            row.held_at,
-            interview_id=row.id,
-            contact_id=row.contact_id,
-        )
-    for row in await repository.follow_ups_due(session, cid, at, limit):
-        add(
-            "follow_up_due",
-            f"The follow-up you planned with {row.full_name} is due.",
-            row.next_follow_up_at,
-            contact_id=row.id,
-        )
-    follow_up_days = OUTREACH_FOLLOW_UP_AFTER.days
-    for row in await repository.unanswered_outreach(session, cid, at, limit):
-        add(
-            "follow_up_outreach",
-            f"{row.full_name} has not answered in more than {follow_up_days} days; follow up.",
-            row.sent_at,
-            outreach_id=row.id,
-            contact_id=row.contact_id,
-        )
-    for row in await repository.meetings_without_referrals(session, cid, at, limit):
-        add(
-            "ask_for_referral",
-            f"Your meeting with {row.full_name} has not yielded a name yet; ask whom else "
-            "you should talk to.",
-            row.held_at,
-            interview_id=row.id,
-            contact_id=row.contact_id,
-        )
-    for row in await repository.contacts_cooling(session, cid, at, limit):
-        add(
-            "contact_turning_cold",
-            f"{row.full_name} is turning cold; get back in touch before {cold_after_days} "
-            "days pass.",
-            row.last_contacted_at,
-            contact_id=row.id,
-        )
-    for row in await repository.warm_roots_without_referrals(session, cid, at, limit):
-        add(
-            "ask_root_for_people",
-            f"{row.full_name} knows you well and has introduced no one yet; ask for people "
-            "they know.",
-            row.last_contacted_at,
-            contact_id=row.id,
-        )
-    for row in await repository.companies_without_people(session, cid, at, limit):
-        add(
-            "find_person_at_company",
-            f"No contact at {row.name} yet; find the person to talk to (a potential boss "
-            "or a would-be colleague).",
-            row.created_at,
-            company_id=row.id,
-        )
-    ranked = [action for kind in URGENCY for action in found[kind]][:limit]
-    for rank, action in enumerate(ranked, start=1):
-        action.rank = rank
+    settings = await organization(session, principal)
+    filters = agenda_service.AgendaFilters(client_id=client.id)
+    ranked = await agenda_service.ranked_candidates(session, principal, settings, filters, now=now)
+    items = await agenda_service.items(session, settings, ranked[:limit], now=now)
+    limits = agenda_service.thresholds(settings)
     return NextActions(
         client_id=client.id,
         generated_at=now,
         thresholds=NextActionThresholds(
-            thank_you_after_hours=int(THANK_YOU_AFTER.total_seconds() // 3600),
-            outreach_follow_up_after_days=follow_up_days,
-            cold_after_days=cold_after_days,
+            thank_you_after_hours=int(limits.thank_you_after.total_seconds() // 3600),
+            outreach_follow_up_after_days=limits.outreach_follow_up_after.days,
+            cold_after_days=settings.cold_after_days,
+            stalled_after_days=settings.stalled_after_days,
         ),
-        actions=ranked,
+        actions=[
+            NextAction(
+                id=item.id,
+                rank=item.rank,
+                kind=item.kind,
+                reason=item.reason,
+                suggested_step=item.suggested_step,
+                since=item.basis_at,
+                due_at=item.due_at,
+                priority=item.priority,
+                contact_id=item.contact_id,
+                company_id=item.company_id,
+                interview_id=item.interview_id,
+                outreach_id=item.outreach_id,
+            )
+            for item in items
+        ],
     )

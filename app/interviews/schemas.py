@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from app.agenda.kinds import AgendaKindName
 from app.auth.schemas import InputModel
 from app.contacts.schemas import ChainLink
 from app.core.partial import refuse_cleared
@@ -268,22 +269,15 @@ class PipelineBoard(BaseModel):
     lanes: list[BoardLane]
 
 
-NextActionKind = Literal[
-    "send_thank_you",
-    "follow_up_due",
-    "follow_up_outreach",
-    "ask_for_referral",
-    "contact_turning_cold",
-    "ask_root_for_people",
-    "find_person_at_company",
-]
-
-
 class NextAction(BaseModel):
+    id: str = Field(description="The agenda item's id (`PUT /agenda/items/{item_id}/state`).")
     rank: int = Field(description="1 is the most urgent.")
-    kind: NextActionKind
+    kind: AgendaKindName
     reason: str
-    since: datetime | None = Field(description="When the action became due.")
+    suggested_step: str
+    since: datetime = Field(description="What the action counts from (`basis_at` on the agenda).")
+    due_at: datetime
+    priority: int = Field(ge=0, le=100)
     contact_id: uuid.UUID | None = None
     company_id: uuid.UUID | None = None
     interview_id: uuid.UUID | None = None
@@ -294,6 +288,7 @@ class NextActionThresholds(BaseModel):
     thank_you_after_hours: int
     outreach_follow_up_after_days: int
     cold_after_days: int
+    stalled_after_days: int
 
 
 class NextActions(BaseModel):

@@ -17,12 +17,12 @@ from typing import Any, get_args
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.agenda import service as agenda_service
 from app.auth.principal import Principal
 from app.clients.repository import coach_ids_by_client
 from app.core.errors import Unprocessable
 from app.core.pagination import PageParams, decode_cursor, encode_cursor
 from app.core.time import utc_now
-from app.interviews.repository import ActionCutoffs, next_action_counts
 from app.models import Organization
 from app.models.enums import ClientStatus
 from app.reports import repository
@@ -64,12 +64,7 @@ async def caseload(
     ids = list(results)
     coaches = await coach_ids_by_client(session, ids)
     now = utc_now()
-    actions = await next_action_counts(
-        session,
-        principal.organization_id,
-        clients,
-        ActionCutoffs.at(now, settings.cold_after_days),
-    )
+    actions = await agenda_service.counts_by_client(session, principal, settings, clients, now=now)
     # Reports compute without traction's detail (it would scan the interactions for every
     # figure and week); the one figure the caseload adds is read alone, in one statement.
     gone_cold = await traction_repository.contacts_gone_cold(

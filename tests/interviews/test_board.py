@@ -182,6 +182,7 @@ async def test_next_actions_are_ranked_with_reasons_and_the_objects_they_concern
         "thank_you_after_hours": 24,
         "outreach_follow_up_after_days": 7,
         "cold_after_days": 30,
+        "stalled_after_days": 14,
     }
     actions = [
         (
@@ -194,23 +195,33 @@ async def test_next_actions_are_ranked_with_reasons_and_the_objects_they_concern
         )
         for a in body["actions"]
     ]
-    # Warm roots: Met Long Ago and Done Deal introduced someone; only Silent Sam did not.
+    named = yielded.json()["referrals"][0]["contact_id"]
+    # By priority: the overdue thank-you; the two introductions nobody followed yet (the
+    # earlier first); the meeting without a name; the planned follow-up; the cooling
+    # contact; the target without a person. Silent Sam's old outreach waits no longer:
+    # the second message just sent to him is the follow-up. No one is advised as "knows
+    # you well": none has strength 4 or answered, and the warm roots introduced someone.
     assert actions == [
         (1, "send_thank_you", thankless["id"], met["id"], None, None),
-        (2, "follow_up_due", None, due["id"], None, None),
-        (3, "follow_up_outreach", None, silent["id"], unanswered["id"], None),
+        (2, "contact_new_referral", None, fresh["id"], None, staffed["id"]),
+        (3, "contact_new_referral", None, named, None, None),
         (4, "ask_for_referral", thankless["id"], met["id"], None, None),
-        (5, "contact_turning_cold", None, cooling["id"], None, None),
-        (6, "ask_root_for_people", None, silent["id"], None, None),
+        (5, "follow_up_due", None, due["id"], None, None),
+        (6, "contact_turning_cold", None, cooling["id"], None, None),
         (7, "find_person_at_company", None, None, None, empty_target["id"]),
     ]
-    assert all(a["reason"] for a in body["actions"])
+    assert unanswered["id"] not in {a["outreach_id"] for a in body["actions"]}
+    assert all(a["reason"] and a["suggested_step"] for a in body["actions"])
     assert "Met Long Ago" in body["actions"][0]["reason"]
+    assert body["actions"][0]["id"] == f"send_thank_you.{thankless['id']}"
 
     limited = await client.get(
         f"/api/v1/clients/{cid}/next-actions", params={"limit": 2}, headers=owner.headers
     )
-    assert [a["kind"] for a in limited.json()["actions"]] == ["send_thank_you", "follow_up_due"]
+    assert [a["kind"] for a in limited.json()["actions"]] == [
+        "send_thank_you",
+        "contact_new_referral",
+    ]
 
 
 async def test_a_meeting_whose_contact_was_deleted_asks_for_no_referral_in_either_view(

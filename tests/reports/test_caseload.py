@@ -209,11 +209,12 @@ async def test_next_action_count_matches_the_clients_next_actions(
         db, owner.organization_id, cooling["id"], last_contacted_at=now - timedelta(days=20)
     )
     await create_company(client, owner, cid, name="Nobody There")
+    silent = await create_contact(client, owner, cid, full_name="Silent")
     await create_outreach(
         client,
         owner,
         cid,
-        ana["id"],
+        silent["id"],
         status="sent",
         status_at=(now - timedelta(days=9)).isoformat(),
     )
@@ -236,7 +237,8 @@ async def test_next_action_count_matches_the_clients_next_actions(
     } <= kinds
     rows = {r["client_id"]: r for r in (await get_caseload(client, owner))["data"]}
     assert rows[cid]["next_action_count"] == len(actions.json()["actions"])
-    assert rows[other["id"]]["next_action_count"] == 0
+    # A client with no contacts at all has one thing to do: build a first line.
+    assert rows[other["id"]]["next_action_count"] == 1
 
 
 async def _touch(http: httpx.AsyncClient, actor: Actor, contact_id: str, at: str) -> None:
