@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.clients.repository import readable_client_ids
-from app.models import Client, ClientCoach, Interview, Membership, User
+from app.models import Client, ClientCoach, Contact, Interview, Membership, User
 from app.models.enums import ClientStatus, Role
 from app.models.pipeline import InterviewStage
 
@@ -81,3 +81,25 @@ async def next_meetings(
         upcoming.c.position == 1
     )
     return {row.client_id: (row.scheduled_at, row.id) for row in await session.execute(statement)}
+
+
+async def cold_contacts(
+    session: AsyncSession,
+    principal: Principal,
+    clients: Select[uuid.UUID],
+    *,
+    cold_before: datetime,
+) -> dict[uuid.UUID, int]:
+    """Per client, the contacts last touched before `cold_before` (cold now), in one
+    statement for every client; clients without any are left out."""
+    statement = (
+        select(Contact.client_id, func.count())
+        .where(
+            Contact.organization_id == principal.organization_id,
+            Contact.client_id.in_(clients),
+            Contact.client_id.in_(readable_client_ids(principal)),
+            Contact.last_contacted_at < cold_before,
+        )
+        .group_by(Contact.client_id)
+    )
+    return {client_id: int(count) for client_id, count in await session.execute(statement)}

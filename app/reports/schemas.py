@@ -46,12 +46,14 @@ class CaseloadRow(BaseModel):
         description="Whole days since the last moving event (or since the client was added)."
     )
     next_action_count: int = Field(
-        description="How many next actions the client has now (`next_actions_list`, unlimited)."
+        description="How many items the client has on the caller's agenda now (`agenda_list` "
+        "with `client_id`, or `next_actions_list` unlimited: the same computation)."
     )
     offers: int = Field(description="Job interviews that reached `offer` in the window.")
-    contacts_gone_cold: int = Field(
-        description="Contacts that went cold in the window, as traction counts them "
-        "(`contacts_gone_cold` of `traction_get`)."
+    cold_contacts: int = Field(
+        description="Contacts cold now: last touched more than the organization's "
+        "`cold_after_days` ago (the network gone cold; traction's `contacts_gone_cold` "
+        "counts the crossings of one window instead)."
     )
     next_meeting_at: datetime | None = Field(
         description="The earliest future `scheduled_at` of the client's interviews still "

@@ -501,22 +501,6 @@ def _contacts_gone_cold(scope: Readable, at: Instants, dialect: str) -> Select[A
     )
 
 
-async def contacts_gone_cold(
-    session: AsyncSession,
-    scope: Readable,
-    *,
-    starts_at: datetime,
-    ends_at: datetime,
-    cold_after: timedelta,
-) -> dict[uuid.UUID, int]:
-    """The `GONE_COLD` figure of one window alone, per client (clients without any are
-    left out), in one statement: for reports, which compute without `detail`. The
-    window is the only period, so only the touches that can cross in it are read."""
-    at = Instants.at([starts_at, ends_at], starts_at, ends_at, cold_after)
-    statement = _contacts_gone_cold(scope, at, session.get_bind().dialect.name)
-    return {row.client_id: int(row.a) for row in await session.execute(statement)}
-
-
 def _figures(scope: Readable, at: Instants, dialect: str, *, detail: bool) -> Select[Any]:
     parts = [
         _outreach(scope, at),

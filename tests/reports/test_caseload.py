@@ -175,7 +175,7 @@ async def test_csv_has_a_header_and_every_row(client: httpx.AsyncClient, db: Asy
             "days_since_movement",
             "next_action_count",
             "offers",
-            "contacts_gone_cold",
+            "cold_contacts",
             "next_meeting_at",
             "next_meeting_interview_id",
             "window_from",
@@ -250,14 +250,14 @@ async def _touch(http: httpx.AsyncClient, actor: Actor, contact_id: str, at: str
     assert response.status_code == 201, response.text
 
 
-async def test_rows_count_offers_contacts_gone_cold_and_show_the_next_meeting(
+async def test_rows_count_offers_cold_contacts_and_show_the_next_meeting(
     client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
     """Window 2026-10-05..10-19, today 10-16; contacts go cold after 30 days.
 
     Ann  offers: the job offered on 10-09 (the one offered 09-25 is the window before)
-         gone cold: Cold (last call 09-10, cold 10-10); not Warm (called again 10-01),
-         nor Long Gone (cold since 09-19, before the window)
+         cold now: Cold (last call 09-10, cold since 10-10) and Long Gone (cold since
+         09-19); not Warm (called again 10-01), nor Met (met today)
          next meeting: the one scheduled for 10-18 (10-20 is later, 10-10 is past, the
          one for 10-17 was held already)
     Bob  nothing: 0, 0 and no meeting
@@ -299,19 +299,19 @@ async def test_rows_count_offers_contacts_gone_cold_and_show_the_next_meeting(
         traction = await get_traction(client, key, ann, **window)
         as_csv = await client.get(URL, params={**window, "format": "csv"}, headers=key.headers)
 
-    new = ("offers", "contacts_gone_cold", "next_meeting_at", "next_meeting_interview_id")
+    new = ("offers", "cold_contacts", "next_meeting_at", "next_meeting_interview_id")
     assert {k: rows["Ann"][k] for k in new} == {
         "offers": 1,
-        "contacts_gone_cold": 1,
+        "cold_contacts": 2,
         "next_meeting_at": "2026-10-18T14:00:00Z",
         "next_meeting_interview_id": meetings["10-18"]["id"],
     }
-    # As traction counts them.
+    # Offers as traction counts them; of the two cold contacts, one crossed in the window.
     figures = traction["current"]["figures"]
     assert (figures["offers"], figures["contacts_gone_cold"]) == (1, 1)
     assert {k: rows["Bob"][k] for k in new} == {
         "offers": 0,
-        "contacts_gone_cold": 0,
+        "cold_contacts": 0,
         "next_meeting_at": None,
         "next_meeting_interview_id": None,
     }
@@ -319,13 +319,13 @@ async def test_rows_count_offers_contacts_gone_cold_and_show_the_next_meeting(
     by_name = {line[1]: dict(zip(lines[0], line, strict=True)) for line in lines[1:]}
     assert {k: by_name["Ann"][k] for k in new} == {
         "offers": "1",
-        "contacts_gone_cold": "1",
+        "cold_contacts": "2",
         "next_meeting_at": "2026-10-18T14:00:00+00:00",
         "next_meeting_interview_id": meetings["10-18"]["id"],
     }
     assert {k: by_name["Bob"][k] for k in new} == {
         "offers": "0",
-        "contacts_gone_cold": "0",
+        "cold_contacts": "0",
         "next_meeting_at": "",
         "next_meeting_interview_id": "",
     }
