@@ -53,6 +53,75 @@ def worker() -> None:
     asyncio.run(run())
 
 
+async def _connect_once(url: str) -> None:
+    """Connect to `url` and leave: whether the database is there to migrate at all."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from app.db.session import async_database_url
+
+    engine = create_async_engine(async_database_url(url))
+    try:
+        async with engine.connect():
+            pass
+    finally:
+        await engine.dispose()
+
+
+def seed_demo() -> int:
+    """Migrate as `migrate` does, then seed the demo practice once and print its logins.
+
+    A database that cannot be reached or migrated is one line on stderr saying what to
+    run, and exit status 1: never a traceback.
+    """
+    import asyncio
+
+    from alembic.util import CommandError
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.core.errors import DatabaseUnreachable
+    from app.demo import describe_logins, seed_demo_database
+
+    settings = get_settings()
+    failures = (SQLAlchemyError, OSError, CommandError, DatabaseUnreachable)
+
+    def said(exc: BaseException) -> str:
+        # The driver's own words, on one line, without SQLAlchemy's "Background on…".
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        return reason[0] if reason else type(exc).__name__
+
+    def shown(url: str) -> str:
+        return make_url(url).render_as_string(hide_password=True)
+
+    url = settings.effective_migrations_url
+    try:
+        asyncio.run(_connect_once(url))
+    except failures as exc:
+        sys.stderr.write(
+            f"seed-demo: cannot reach {shown(url)} ({said(exc)}). Start the database or fix "
+            "COACH_DATABASE_URL / COACH_MIGRATIONS_DATABASE_URL, then run `coach-api seed-demo`.\n"
+        )
+        return 1
+    try:
+        migrate()
+    except failures as exc:
+        sys.stderr.write(
+            f"seed-demo: cannot migrate {shown(url)} ({said(exc)}). Run `coach-api migrate` as "
+            "the tables' owner (COACH_MIGRATIONS_DATABASE_URL), then `coach-api seed-demo`.\n"
+        )
+        return 1
+    try:
+        created = asyncio.run(seed_demo_database(settings))
+    except failures as exc:
+        sys.stderr.write(
+            f"seed-demo: cannot seed {shown(settings.database_url)} ({said(exc)}). Check "
+            "COACH_DATABASE_URL, then run `coach-api seed-demo` again.\n"
+        )
+        return 1
+    sys.stdout.write(describe_logins(created=created))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="coach-api", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -69,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("openapi", help="print the OpenAPI document")
 
     commands.add_parser(
-        "seed-demo", help="create a demo organization with clients and contact trees"
+        "seed-demo",
+        help="migrate, then create a demo practice: two coaches, eight clients, their "
+        "companies, outreach, interviews and referrals",
     )
 
     commands.add_parser("worker", help="deliver webhooks until SIGTERM")
@@ -88,12 +159,7 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(json.dumps(create_app(get_settings()).openapi(), indent=2) + "\n")
     elif args.command == "seed-demo":
-        import asyncio
-
-        from app.demo import describe_logins, seed_demo_database
-
-        created = asyncio.run(seed_demo_database(get_settings()))
-        sys.stdout.write(describe_logins(created=created))
+        return seed_demo()
     elif args.command == "worker":
         worker()
     return 0
