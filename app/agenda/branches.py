@@ -2,6 +2,7 @@
 (`_columns`), so that `app.agenda.repository` can `UNION ALL` them."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -216,69 +217,39 @@ def _ask_for_referral(scope: Scope, at: Cutoffs) -> Select[Any]:
     )
 
 
-def _contact_columns(kind: AgendaKindName, basis_at: Any) -> list[Any]:
-    return _columns(
-        kind,
-        Contact.client_id,
-        Contact.id,
-        basis_at,
-        contact_id=Contact.id,
-        company_id=Contact.company_id,
-        subject_name=Contact.full_name,
-        rank_hint=Contact.strength,
+@dataclass(frozen=True, slots=True)
+class ContactRule:
+    """A kind of item about a contact: what it counts from, and when it is open."""
+
+    basis_at: Callable[[Cutoffs], Any]  # a column or an expression
+    condition: Callable[[Cutoffs], ColumnElement[bool]]
+
+
+def _follow_up_basis(at: Cutoffs) -> ColumnElement[Any]:
+    # The planned date wins when both the plan and the cadence have come.
+    return case(
+        (planned_follow_up_due(at.now), Contact.next_follow_up_at),
+        else_=Contact.next_touch_due_at,
     )
 
 
-def _follow_up_due(scope: Scope, at: Cutoffs) -> Select[Any]:
-    """A planned follow-up (`next_follow_up_at`) or the keep-in-touch cadence
-    (`next_touch_due_at`) has come; the planned date wins when both have."""
-    planned = planned_follow_up_due(at.now)
-    basis = case((planned, Contact.next_follow_up_at), else_=Contact.next_touch_due_at)
-    return select(*_contact_columns("follow_up_due", basis)).where(
-        _in_scope(Contact, scope), is_due(at.now)
+def _introduced_someone() -> ColumnElement[bool]:
+    return (
+        select(_child.id)
+        .where(_child.client_id == Contact.client_id, _child.referred_by_id == Contact.id)
+        .exists()
     )
 
 
-def _contact_new_referral(scope: Scope, at: Cutoffs) -> Select[Any]:
-    return select(*_contact_columns("contact_new_referral", Contact.created_at)).where(
-        _in_scope(Contact, scope),
-        Contact.referred_by_id.is_not(None),
-        Contact.last_contacted_at.is_(None),
-    )
-
-
-def _contact_turning_cold(scope: Scope, at: Cutoffs) -> Select[Any]:
-    return select(*_contact_columns("contact_turning_cold", Contact.last_contacted_at)).where(
-        _in_scope(Contact, scope),
-        Contact.last_contacted_at < at.warm_since,
-        Contact.last_contacted_at >= at.cooling_since,
-    )
-
-
-def _revive_cold_contact(scope: Scope, at: Cutoffs) -> Select[Any]:
-    """Cold contacts worth a new touch: they knew the client well or introduced someone."""
-    introduced = select(_child.id).where(
-        _child.client_id == Contact.client_id, _child.referred_by_id == Contact.id
-    )
-    return select(*_contact_columns("revive_cold_contact", Contact.last_contacted_at)).where(
-        _in_scope(Contact, scope),
-        Contact.last_contacted_at < at.cooling_since,
-        or_(knows_the_client_well(), introduced.exists()),
-    )
-
-
-def _ask_root_for_people(scope: Scope, at: Cutoffs) -> Select[Any]:
+def _root_worth_asking(at: Cutoffs) -> ColumnElement[bool]:
     """Warm first-line contacts who know the client well and introduced no one yet; not
     while an ask to them awaits an answer, nor someone the client interviews with for a
     job (one does not ask a hiring manager for names after an offer)."""
-    return select(*_contact_columns("ask_root_for_people", Contact.last_contacted_at)).where(
-        _in_scope(Contact, scope),
+    return and_(
         Contact.referred_by_id.is_(None),
         Contact.last_contacted_at >= at.warm_since,
         knows_the_client_well(),
-        ~select(_child.id)
-        .where(_child.client_id == Contact.client_id, _child.referred_by_id == Contact.id)
-        .exists(),
+        ~_introduced_someone(),
         ~select(_job.id)
         .where(
             _job.client_id == Contact.client_id,
@@ -293,6 +264,59 @@ def _ask_root_for_people(scope: Scope, at: Cutoffs) -> Select[Any]:
             _pending.status == OutreachStatus.sent,
         )
         .exists(),
+    )
+
+
+def _last_touch(at: Cutoffs) -> Any:
+    return Contact.last_contacted_at
+
+
+CONTACT_RULES: dict[AgendaKindName, ContactRule] = {
+    # A planned follow-up or the keep-in-touch cadence has come (`is_due`).
+    "follow_up_due": ContactRule(_follow_up_basis, lambda at: is_due(at.now)),
+    "contact_new_referral": ContactRule(
+        lambda at: Contact.created_at,
+        lambda at: and_(Contact.referred_by_id.is_not(None), Contact.last_contacted_at.is_(None)),
+    ),
+    "contact_turning_cold": ContactRule(
+        _last_touch,
+        lambda at: and_(
+            Contact.last_contacted_at < at.warm_since,
+            Contact.last_contacted_at >= at.cooling_since,
+        ),
+    ),
+    # Cold contacts worth a new touch: they knew the client well or introduced someone.
+    "revive_cold_contact": ContactRule(
+        _last_touch,
+        lambda at: and_(
+            Contact.last_contacted_at < at.cooling_since,
+            or_(knows_the_client_well(), _introduced_someone()),
+        ),
+    ),
+    "ask_root_for_people": ContactRule(_last_touch, _root_worth_asking),
+}
+
+
+def contact_item(scope: Scope, at: Cutoffs, kind: AgendaKindName) -> Select[Any]:
+    """The items of one of `CONTACT_RULES`' kinds. (One scan per kind: a single scan
+    pairing each contact with every kind made PostgreSQL evaluate every kind's subqueries
+    for every contact, three times slower.)"""
+    rule = CONTACT_RULES[kind]
+    return select(*_contact_columns(kind, rule.basis_at(at))).where(
+        _in_scope(Contact, scope), rule.condition(at)
+    )
+
+
+def _contact_columns(kind: AgendaKindName, basis_at: Any) -> list[Any]:
+    return _columns(
+        kind,
+        Contact.client_id,
+        Contact.id,
+        basis_at,
+        contact_id=Contact.id,
+        company_id=Contact.company_id,
+        subject_name=Contact.full_name,
+        rank_hint=Contact.strength,
     )
 
 
@@ -354,14 +378,9 @@ BRANCHES: dict[AgendaKindName, Callable[[Scope, Cutoffs], Select[Any]]] = {
     "prepare_for_meeting": _prepare_for_meeting,
     "record_meeting_outcome": _record_meeting_outcome,
     "follow_up_outreach": _follow_up_outreach,
-    "contact_new_referral": _contact_new_referral,
     "ask_for_referral": _ask_for_referral,
-    "follow_up_due": _follow_up_due,
-    "contact_turning_cold": _contact_turning_cold,
-    "revive_cold_contact": _revive_cold_contact,
-    "ask_root_for_people": _ask_root_for_people,
     "find_person_at_company": _find_person_at_company,
     "client_stalled": _client_stalled,
     "build_first_line": _build_first_line,
 }
-assert set(BRANCHES) == set(KINDS), "every kind has its branch"
+assert set(BRANCHES) | set(CONTACT_RULES) == set(KINDS), "every kind has its SQL"

@@ -202,14 +202,20 @@ KINDS: dict[AgendaKindName, AgendaKind] = {
 
 
 def priority(kind: AgendaKindName, due_at: datetime, now: datetime, rank_hint: int | None) -> int:
-    """0 to 100; see the module docstring."""
+    """0 to 100; see the module docstring. (Run for every open item of a caseload, so
+    plain comparisons rather than min and max.)"""
     points = KINDS[kind].weight
     if due_at < now:
-        points += min(MAX_OVERDUE_POINTS, (now - due_at).days + 1)
-    if kind == "find_person_at_company" and rank_hint is not None:
-        points += max(0, 3 - rank_hint) * 3  # company priority 1 is the top target
+        overdue = (now - due_at).days + 1
+        points += overdue if overdue < MAX_OVERDUE_POINTS else MAX_OVERDUE_POINTS
+    if rank_hint is not None:
+        if kind == "find_person_at_company" and rank_hint < 3:
+            points += (3 - rank_hint) * 3  # company priority 1 is the top target
+        elif kind in _STRONG_TIE_KINDS and rank_hint > 3:
+            points += (rank_hint - 3) * 3  # a strong tie is worth more
     if kind == "prepare_for_meeting" and due_at - now <= timedelta(days=2):
         points += 10
-    if kind in ("revive_cold_contact", "contact_turning_cold") and rank_hint is not None:
-        points += max(0, rank_hint - 3) * 3  # a strong tie is worth more
-    return max(0, min(100, points))
+    return 0 if points < 0 else 100 if points > 100 else points
+
+
+_STRONG_TIE_KINDS = frozenset({"revive_cold_contact", "contact_turning_cold"})

@@ -14,16 +14,27 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, Uuid, and_, bindparam, func, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Uuid,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.agenda.branches import BRANCHES
-from app.agenda.kinds import AgendaKindName
+from app.agenda.branches import BRANCHES, CONTACT_RULES, contact_item
 from app.agenda.scope import USER, Asked, Cutoffs, Scope
 from app.auth.principal import Principal
 from app.models import AgendaItemState, AgendaItemStatus, Client, Interview
 
 Mode = Literal["open", "one", "count"]
+_GENERIC_PLANS = text("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
 SUBJECT = bindparam("subject_id", type_=Uuid())
 
 
@@ -54,7 +65,10 @@ def _build(scope: Scope, at: Cutoffs, mode: Mode) -> Select[Any]:
     # plan than the whole statement took to run.
     asked = scope.clients.cte("asked_clients")
     inner = Scope(select(asked.c.id), scope.kinds, scope.with_answers)
-    branches = [BRANCHES[kind](inner, at) for kind in scope.kinds]
+    branches = [
+        contact_item(inner, at, kind) if kind in CONTACT_RULES else BRANCHES[kind](inner, at)
+        for kind in scope.kinds
+    ]
     if mode == "one":
         branches = [b.where(b.selected_columns.subject_id == SUBJECT) for b in branches]
     union: Any = union_all(*branches) if len(branches) > 1 else branches[0]
@@ -83,6 +97,11 @@ async def _run(
 ) -> Sequence[Any]:
     statement = _prepared(asked.scope(), mode)
     parameters = {**asked.parameters(), **at.parameters(), **extra}
+    if session.get_bind().dialect.name == "postgresql":
+        # The statement's shape is fixed and its values are instants and ids: planning it
+        # anew for each request's values took longer than running it (for the rest of
+        # this transaction only).
+        await session.execute(_GENERIC_PLANS)
     return list((await session.execute(statement, parameters)).all())
 
 
@@ -104,22 +123,12 @@ async def one_item(
     return rows[0] if rows else None
 
 
-async def count_by_client(
-    session: AsyncSession,
-    principal: Principal,
-    clients: Select[uuid.UUID],
-    kinds: tuple[AgendaKindName, ...],
-    at: Cutoffs,
-) -> dict[uuid.UUID, int]:
-    """How many open items each of `clients` has on the caller's agenda: the agenda's own
-    statement, counted in the database (built per request: `clients` holds values)."""
-    if not kinds:
+async def count_by_client(session: AsyncSession, asked: Asked, at: Cutoffs) -> dict[uuid.UUID, int]:
+    """How many open items each client asked about has: the agenda's own statement,
+    counted in the database."""
+    if not asked.kinds:
         return {}
-    scope = Scope(clients, kinds, principal.user_id is not None)
-    parameters: dict[str, Any] = {"organization_id": principal.organization_id}
-    if principal.user_id is not None:
-        parameters["user_id"] = principal.user_id
-    rows = await session.execute(_build(scope, at, "count"), parameters)
+    rows = await _run(session, asked, at, "count")
     return {client_id: int(count) for client_id, count in rows}
 
 

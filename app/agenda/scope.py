@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Uuid, bindparam, select
+from sqlalchemy import Select, String, Uuid, bindparam, select
 
 from app.agenda.kinds import AgendaKindName
 from app.auth.principal import Principal
@@ -75,13 +75,14 @@ USER = bindparam("user_id", type_=Uuid())
 
 @dataclass(frozen=True, slots=True)
 class Asked:
-    """The clients asked about, within what the caller may see, and the kinds."""
+    """The clients asked about (within what the caller may see: one client, one coach's,
+    those of one status), and the kinds."""
 
     principal: Principal
     kinds: tuple[AgendaKindName, ...]
     client_id: uuid.UUID | None = None
     coach_id: uuid.UUID | None = None
-    active_only: bool = False
+    status: ClientStatus | None = None
 
     def scope(self) -> Scope:
         readable, _ = readable_client_ids_by_parameter(self.principal)
@@ -90,7 +91,7 @@ class Asked:
             self.kinds,
             self.client_id is not None,
             self.coach_id is not None,
-            self.active_only,
+            self.status is not None,
             self.principal.user_id is not None,
         )
 
@@ -103,6 +104,8 @@ class Asked:
             values["asked_client_id"] = self.client_id
         if self.coach_id is not None:
             values["asked_coach_id"] = self.coach_id
+        if self.status is not None:
+            values["asked_status"] = self.status
         return values
 
 
@@ -112,7 +115,7 @@ def _scope(
     kinds: tuple[AgendaKindName, ...],
     one_client: bool,
     one_coach: bool,
-    active_only: bool,
+    one_status: bool,
     with_answers: bool,
 ) -> Scope:
     statement = select(Client.id).where(
@@ -125,6 +128,6 @@ def _scope(
             ClientCoach.coach_id == bindparam("asked_coach_id", type_=Uuid())
         )
         statement = statement.where(Client.id.in_(coached))
-    if active_only:
-        statement = statement.where(Client.status == ClientStatus.active)
+    if one_status:
+        statement = statement.where(Client.status == bindparam("asked_status", type_=String()))
     return Scope(statement, kinds, with_answers)

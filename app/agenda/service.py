@@ -34,6 +34,7 @@ from app.core.errors import Forbidden, NotFound, Unprocessable
 from app.core.pagination import PageParams, decode_cursor, encode_cursor
 from app.core.time import utc_now
 from app.models import AgendaItemState, AgendaItemStatus, Organization
+from app.models.enums import ClientStatus
 
 FAIR_SHARE_STEP = 10
 MAX_SNOOZE = timedelta(days=366)
@@ -130,7 +131,7 @@ async def ranked_candidates(
         client_id=filters.client_id,
         coach_id=filters.coach_id,
         # The caseload's agenda is the active clients'; one client's is always its own.
-        active_only=filters.client_id is None,
+        status=ClientStatus.active if filters.client_id is None else None,
     )
     limits = thresholds(organization)
     rows = await repository.open_items(session, asked, Cutoffs.at(now, organization))
@@ -223,19 +224,15 @@ async def counts_by_client(
     session: AsyncSession,
     principal: Principal,
     organization: Organization,
-    clients: Any,
     *,
-    now: datetime | None = None,
+    coach_id: uuid.UUID | None,
+    status: ClientStatus | None,
+    now: datetime,
 ) -> dict[uuid.UUID, int]:
-    """How many open items each of `clients` (a statement selecting ids) has on the
-    caller's agenda: the agenda's statement, counted in the database."""
-    return await repository.count_by_client(
-        session,
-        principal,
-        clients,
-        kinds_for(principal),
-        Cutoffs.at(now or utc_now(), organization),
-    )
+    """How many open items each client the caller may see (one coach's, of one status)
+    has on the caller's agenda: the agenda's statement, counted in the database."""
+    asked = Asked(principal, kinds_for(principal), coach_id=coach_id, status=status)
+    return await repository.count_by_client(session, asked, Cutoffs.at(now, organization))
 
 
 def _parse_item_id(value: str) -> tuple[AgendaKindName, uuid.UUID]:

@@ -63,7 +63,9 @@ async def caseload(
     ids = list(results)
     coaches = await coach_ids_by_client(session, ids)
     now = utc_now()
-    actions = await agenda_service.counts_by_client(session, principal, settings, clients, now=now)
+    actions = await agenda_service.counts_by_client(
+        session, principal, settings, coach_id=coach_id, status=status, now=now
+    )
     # The network as it stands (cold now), not traction's crossings in the window: those
     # need every touch of the window sorted per contact, which for a caseload of 400
     # clients cost more than the rest of the report together.

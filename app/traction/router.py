@@ -18,7 +18,7 @@ router = api_router(tags=["traction"], responses=problem_responses(401, 403, 404
 SVG_MEDIA_TYPE = "image/svg+xml"
 
 TRACTION_DESCRIPTION = (
-    'Every figure of DESIGN\'s "Traction" for the window `[from, to)` (calendar days in '
+    'Every figure of "Traction" in docs/product.md for the window `[from, to)` (calendar days in '
     "`tz`) and for the window of equal length before it, the window week by week (weeks "
     "start on Monday in `tz`), progress against the client's weekly goals, the traction "
     "score with its parts, and `stalled`. API keys need `reports:read`.\n\n"

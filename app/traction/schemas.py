@@ -20,7 +20,7 @@ class TractionWindow(BaseModel):
 
 
 class TractionFigures(BaseModel):
-    """The figures of one window; DESIGN.md "Traction" defines each."""
+    """The figures of one window; "Traction" in docs/product.md defines each."""
 
     outreach_sent: int = Field(description="Outreach whose `sent_at` falls in the window.")
     responses: int = Field(

@@ -1,4 +1,4 @@
-"""Traction: the figures DESIGN.md defines, for one client or a whole caseload at once.
+"""Traction: the figures docs/product.md defines, for one client or a whole caseload at once.
 
 `compute` answers for any number of clients with the same fixed set of queries (see
 `app.traction.repository`); the per-client endpoint and the reports all call it.
