@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from app.core.config import get_settings
+from app.core.config import Environment, get_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,6 +83,10 @@ def seed_demo() -> int:
     from app.demo import describe_logins, seed_demo_database
 
     settings = get_settings()
+    if settings.env is Environment.production:
+        # Its logins share a published password.
+        sys.stderr.write("seed-demo: refused with COACH_ENV=production; the demo is for trying.\n")
+        return 1
     failures = (SQLAlchemyError, OSError, CommandError, DatabaseUnreachable)
 
     def said(exc: BaseException) -> str:

@@ -87,6 +87,21 @@ def test_seed_demo_says_in_one_line_when_it_cannot_reach_the_database(tmp_path: 
     assert result.stderr.startswith("seed-demo: cannot reach")
 
 
+def test_seed_demo_refuses_a_production_deployment(tmp_path: Path) -> None:
+    path = tmp_path / "production.db"
+
+    result = seed_demo_command(
+        tmp_path,
+        COACH_ENV="production",
+        COACH_JWT_SECRET="production-like-secret-" + "x" * 40,
+        COACH_DATABASE_URL=f"sqlite+aiosqlite:///{path}",
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("seed-demo: refused with COACH_ENV=production")
+    assert not path.exists()
+
+
 @pytest.mark.skipif(POSTGRES_URL is None, reason="needs COACH_TEST_POSTGRES_URL")
 async def test_seed_demo_as_a_role_that_cannot_create_tables_says_what_to_run(
     tmp_path: Path,
