@@ -1,8 +1,8 @@
 """The kinds of agenda items: what each is about, how urgent, and what to say.
 
-Priority (0 to 100) is the kind's weight, plus up to 15 points for each day overdue
-(one a day), plus a little for what the kind knows of its subject (a top-priority
-target company, a meeting within two days). The weights put first what decides
+Priority (0 to 100) is the kind's weight, plus a point for each day overdue (at most
+15), plus a little for what the kind knows of its subject (a top-priority target
+company, a strong tie, a meeting within two days). The weights put first what decides
 traction: a thank-you after a meeting, a meeting to prepare or record, a reply awaited,
 a fresh referral, a client who stopped moving.
 """

@@ -31,7 +31,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.agenda.branches import BRANCHES, CONTACT_RULES, contact_item
 from app.agenda.scope import USER, Asked, Cutoffs, Scope
 from app.auth.principal import Principal
+from app.core.errors import register_constraint
 from app.models import AgendaItemState, AgendaItemStatus, Client, Interview
+
+register_constraint(
+    "uq_agenda_item_states_organization_id_user_id_kind_subject_id",
+    "Another of your requests answered this item at the same moment; read it again.",
+)
 
 Mode = Literal["open", "one", "count"]
 _GENERIC_PLANS = text("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
