@@ -102,20 +102,23 @@ def knows_the_client_well() -> ColumnElement[bool]:
     return or_(Contact.strength >= STRONG_TIE, _two_way())
 
 
+def _interview_columns(kind: AgendaKindName, basis_at: Any) -> list[Any]:
+    """An interview's item: about the meeting, with its contact (joined) and company."""
+    return _columns(
+        kind,
+        Interview.client_id,
+        Interview.id,
+        basis_at,
+        contact_id=Interview.contact_id,
+        interview_id=Interview.id,
+        company_id=Interview.company_id,
+        subject_name=Contact.full_name,
+    )
+
+
 def _send_thank_you(scope: Scope, at: Cutoffs) -> Select[Any]:
     return (
-        select(
-            *_columns(
-                "send_thank_you",
-                Interview.client_id,
-                Interview.id,
-                Interview.held_at,
-                contact_id=Interview.contact_id,
-                interview_id=Interview.id,
-                company_id=Interview.company_id,
-                subject_name=Contact.full_name,
-            )
-        )
+        select(*_interview_columns("send_thank_you", Interview.held_at))
         .outerjoin(Contact, Contact.id == Interview.contact_id)
         .where(
             _in_scope(Interview, scope),
@@ -138,18 +141,7 @@ def _record_meeting_outcome(scope: Scope, at: Cutoffs) -> Select[Any]:
 
 def _scheduled(scope: Scope, kind: AgendaKindName) -> Select[Any]:
     return (
-        select(
-            *_columns(
-                kind,
-                Interview.client_id,
-                Interview.id,
-                Interview.scheduled_at,
-                contact_id=Interview.contact_id,
-                interview_id=Interview.id,
-                company_id=Interview.company_id,
-                subject_name=Contact.full_name,
-            )
-        )
+        select(*_interview_columns(kind, Interview.scheduled_at))
         .outerjoin(Contact, Contact.id == Interview.contact_id)
         .where(_in_scope(Interview, scope), Interview.stage == InterviewStage.scheduled)
     )
@@ -189,18 +181,7 @@ def _ask_for_referral(scope: Scope, at: Cutoffs) -> Select[Any]:
     """Informational interviews held with a contact that introduced no one in them yet (a
     meeting whose contact was deleted leaves no one to ask)."""
     return (
-        select(
-            *_columns(
-                "ask_for_referral",
-                Interview.client_id,
-                Interview.id,
-                Interview.held_at,
-                contact_id=Interview.contact_id,
-                interview_id=Interview.id,
-                company_id=Interview.company_id,
-                subject_name=Contact.full_name,
-            )
-        )
+        select(*_interview_columns("ask_for_referral", Interview.held_at))
         .join(Contact, Contact.id == Interview.contact_id)
         .where(
             _in_scope(Interview, scope),
