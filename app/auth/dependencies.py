@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, exists, select, update
 
 from app.audit import recorder
 from app.auth.principal import Principal
@@ -28,7 +28,7 @@ from app.db.tenancy import (
     run_prepared,
     unscoped,
 )
-from app.models import ApiKey, Membership
+from app.models import ApiKey, Membership, RefreshToken
 from app.models.enums import Role, Scope
 
 API_KEY_PREFIX = "ck_"
@@ -49,10 +49,14 @@ async def _principal_from_jwt(session: SessionDep, settings: Settings, token: st
         raise _www_authenticate("The access token is invalid or expired.") from exc
     await bind_organization(session, claims.organization_id)
     membership = (
-        await run_prepared(session, _CURRENT_MEMBERSHIP, {"user_id": claims.user_id})
+        await run_prepared(
+            session,
+            _CURRENT_MEMBERSHIP,
+            {"user_id": claims.user_id, "session_id": claims.session_id},
+        )
     ).one_or_none()
     if membership is None:
-        # Removed from the organization since the token was issued.
+        # Removed from the organization, or signed out, since the token was issued.
         raise _www_authenticate("The access token is no longer valid.")
     role, client_id = membership
     return Principal(
@@ -64,9 +68,20 @@ async def _principal_from_jwt(session: SessionDep, settings: Settings, token: st
 
 
 # Run on every request: prepared once, and only the two columns the principal needs.
+# The role is the membership's now, never the token's. The same statement checks the
+# token's sign-in (its refresh-token family) was not revoked: logout, reuse of a
+# rotated refresh token and removal revoke every token of the family at once, and no
+# row of a revoked family is ever un-revoked. Both lookups lead with the organization
+# (the `(organization_id, user_id)` / `(organization_id, family_id)` indexes).
+_user_id = bindparam("user_id", type_=Membership.user_id.type)
 _CURRENT_MEMBERSHIP = prepare_read(
     select(Membership.role, Membership.client_id).where(
-        Membership.user_id == bindparam("user_id", type_=Membership.user_id.type)
+        Membership.user_id == _user_id,
+        exists().where(
+            RefreshToken.family_id == bindparam("session_id", type_=RefreshToken.family_id.type),
+            RefreshToken.user_id == _user_id,
+            RefreshToken.revoked_at.is_(None),
+        ),
     )
 )
 

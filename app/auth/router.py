@@ -125,6 +125,8 @@ async def refresh(body: RefreshCreate, session: SessionDep, settings: SettingsDe
     status_code=status.HTTP_204_NO_CONTENT,
     operation_id="auth_logout",
     summary="Revoke a refresh token and its sign-in",
+    description="Every refresh token and access token of this sign-in stops working at "
+    "once; the member's other sign-ins are untouched.",
     responses=problem_responses(422),
 )
 async def logout(body: RefreshCreate, session: SessionDep) -> Response:

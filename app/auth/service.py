@@ -203,15 +203,18 @@ async def _issue(
     role: Role,
     family_id: uuid.UUID | None = None,
 ) -> IssuedTokens:
+    session_id = family_id or uuid.uuid4()
+    # The access token names its sign-in, so revoking the family (logout, reuse of a
+    # rotated refresh token, removal) ends the access tokens of that sign-in too.
     access_token, expires_at = issue_access_token(
-        settings, user_id=user_id, organization_id=organization_id, role=role
+        settings, user_id=user_id, organization_id=organization_id, role=role, session_id=session_id
     )
     secret = new_secret()
     refresh = RefreshToken(
         id=uuid.uuid4(),
         organization_id=organization_id,
         user_id=user_id,
-        family_id=family_id or uuid.uuid4(),
+        family_id=session_id,
         token_hash=hash_secret(secret),
         expires_at=utc_now() + timedelta(days=settings.refresh_token_days),
     )
@@ -298,7 +301,8 @@ async def refresh(session: AsyncSession, settings: Settings, *, presented: str) 
 
 
 async def logout(session: AsyncSession, *, presented: str) -> None:
-    """Revoke the refresh token's family; unknown tokens are ignored."""
+    """Revoke the refresh token's family, which ends that sign-in's access tokens too
+    (authentication checks the family); unknown tokens are ignored."""
     stored = await _load_refresh_token(session, presented)
     if stored is not None:
         await _revoke_family(session, stored.family_id)

@@ -5,7 +5,7 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jose import JWTError, jwt
@@ -19,6 +19,18 @@ from app.core.time import utc_now
 # lets a token HMAC-signed with a public key pass (python-jose #398/#414).
 JWT_ALGORITHM = "HS256"
 _REQUIRED_CLAIMS = ("exp", "iat", "aud", "iss", "sub", "jti")
+# How far ahead of our clock a token's `iat`/`nbf` may be: servers' clocks drift by
+# seconds, so a minute covers honest skew and no more (a year ahead is a forgery).
+CLOCK_LEEWAY_SECONDS = 60
+# NumericDates beyond this year cannot be turned into datetimes (OverflowError).
+_LAST_NUMERIC_DATE = int(datetime(9999, 12, 31, tzinfo=UTC).timestamp())
+# The `typ` claim says what a JWT is for, so one kind is never taken for another.
+# Refresh tokens are opaque `<id hex>.<secret>` strings, never JWTs: no `typ` of theirs.
+ACCESS_TYP = "access"
+MFA_TYP = "mfa"
+# What a token's verification may raise besides InvalidToken: jose itself lets
+# OverflowError out (`int(Infinity)`), so it is caught as well.
+_DECODE_ERRORS = (JWTError, KeyError, ValueError, TypeError, AttributeError, ArithmeticError)
 
 _password_hash = PasswordHash((Argon2Hasher(),))
 # Verified when the email is unknown, so both paths cost one argon2 check.
@@ -51,9 +63,13 @@ def new_secret(nbytes: int = 32) -> str:
 
 @dataclass(frozen=True, slots=True)
 class AccessClaims:
+    """What a verified access token says. No role: the role is read from the membership
+    on every request (the token's `role` claim is a hint for clients, never trusted)."""
+
     user_id: uuid.UUID
     organization_id: uuid.UUID
-    role: str
+    # The sign-in (refresh-token family) it belongs to: logging out ends it.
+    session_id: uuid.UUID
     token_id: str
     expires_at: datetime
 
@@ -63,11 +79,16 @@ class InvalidToken(Exception):
 
 
 def _encode(
-    settings: Settings, audience: str, lifetime: timedelta, subject_claims: dict[str, str]
+    settings: Settings,
+    audience: str,
+    token_type: str,
+    lifetime: timedelta,
+    subject_claims: dict[str, str],
 ) -> tuple[str, datetime]:
     now = utc_now()
     expires_at = now + lifetime
     claims: dict[str, Any] = subject_claims | {
+        "typ": token_type,
         "iss": settings.jwt_issuer,
         "aud": audience,
         "iat": int(now.timestamp()),
@@ -78,8 +99,8 @@ def _encode(
     return token, expires_at
 
 
-def _decode(settings: Settings, token: str, audience: str) -> dict[str, Any]:
-    """The verified claims; raises (JWTError, InvalidToken, …) on any doubt."""
+def _decode(settings: Settings, token: str, audience: str, token_type: str) -> dict[str, Any]:
+    """The verified claims; raises (InvalidToken, one of `_DECODE_ERRORS`) on any doubt."""
     options = {f"require_{claim}": True for claim in _REQUIRED_CLAIMS}
     options |= {"verify_aud": True, "verify_iss": True, "verify_exp": True}
     header = jwt.get_unverified_header(token)
@@ -93,28 +114,77 @@ def _decode(settings: Settings, token: str, audience: str) -> dict[str, Any]:
         issuer=settings.jwt_issuer,
         options=options,
     )
-    # jose checks `exp` against the wall clock; this checks it against ours too,
-    # so tests that move time with `set_clock` see tokens expire.
-    if int(claims["exp"]) <= int(utc_now().timestamp()):
-        raise InvalidToken("expired")
+    _check_times(claims)
+    if claims.get("typ") != token_type:
+        raise InvalidToken("not this kind of token")
+    for name in ("sub", "org"):
+        _uuid_claim(claims, name)
+    jti = claims["jti"]
+    if not isinstance(jti, str) or uuid.UUID(hex=jti).hex != jti:
+        raise InvalidToken("malformed jti")
     return claims
 
 
+def _numeric_date(claims: dict[str, Any], name: str) -> int:
+    """A time claim, as we write them: a JSON integer of seconds.
+
+    jose accepts anything `int()` takes: "9999999999", true, 1.5, and Infinity
+    (Python's json reads it), which then overflows. We only issue whole seconds,
+    so anything else, fractions included, is not a token of ours.
+    """
+    value = claims[name]
+    if type(value) is not int or not 0 <= value <= _LAST_NUMERIC_DATE:
+        raise InvalidToken(f"`{name}` is not a NumericDate")
+    return value
+
+
+def _check_times(claims: dict[str, Any]) -> None:
+    # jose checks `exp` and `nbf` against the wall clock; these check them against
+    # ours (tests move it with `set_clock`), and `iat`, which jose leaves unchecked.
+    now = int(utc_now().timestamp())
+    expires, issued = _numeric_date(claims, "exp"), _numeric_date(claims, "iat")
+    if expires <= now:
+        raise InvalidToken("expired")
+    if issued > now + CLOCK_LEEWAY_SECONDS:
+        raise InvalidToken("issued in the future")
+    if issued >= expires:
+        raise InvalidToken("expires before it was issued")
+    if "nbf" in claims and _numeric_date(claims, "nbf") > now + CLOCK_LEEWAY_SECONDS:
+        raise InvalidToken("not yet valid")
+
+
+def _uuid_claim(claims: dict[str, Any], name: str) -> uuid.UUID:
+    """A UUID in the one spelling we write (`uuid.UUID` also takes braces, `urn:uuid:`…)."""
+    value = claims[name]
+    parsed = uuid.UUID(value) if isinstance(value, str) else None
+    if parsed is None or str(parsed) != value:
+        raise InvalidToken(f"malformed `{name}`")
+    return parsed
+
+
 def issue_access_token(
-    settings: Settings, *, user_id: uuid.UUID, organization_id: uuid.UUID, role: str
+    settings: Settings,
+    *,
+    user_id: uuid.UUID,
+    organization_id: uuid.UUID,
+    role: str,
+    session_id: uuid.UUID,
 ) -> tuple[str, datetime]:
+    """An access token of the sign-in `session_id` (its refresh-token family)."""
     return _encode(
         settings,
         settings.jwt_audience,
+        ACCESS_TYP,
         timedelta(minutes=settings.access_token_minutes),
-        {"sub": str(user_id), "org": str(organization_id), "role": role},
+        {"sub": str(user_id), "org": str(organization_id), "role": role, "sid": str(session_id)},
     )
 
 
 # Verifying a token costs about as much CPU as the rest of a small read, and a SPA
 # sends the same one for up to its whole lifetime: the claims of a verified token are
 # kept (bounded, oldest out first), keyed by everything the verification depended on.
-# Expiry is checked again on every use.
+# Expiry is checked again on every use. Only the token is vouched for: whether its
+# member and sign-in still stand is read from the database on every request.
 _VERIFIED_LIMIT = 4096
 _verified: dict[tuple[str, str, str, str], AccessClaims] = {}
 
@@ -135,15 +205,15 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
 
 def _verify_access_token(settings: Settings, token: str) -> AccessClaims:
     try:
-        claims = _decode(settings, token, settings.jwt_audience)
+        claims = _decode(settings, token, settings.jwt_audience, ACCESS_TYP)
         return AccessClaims(
-            user_id=uuid.UUID(claims["sub"]),
-            organization_id=uuid.UUID(claims["org"]),
-            role=str(claims["role"]),
-            token_id=str(claims["jti"]),
-            expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=utc_now().tzinfo),
+            user_id=_uuid_claim(claims, "sub"),
+            organization_id=_uuid_claim(claims, "org"),
+            session_id=_uuid_claim(claims, "sid"),
+            token_id=claims["jti"],
+            expires_at=datetime.fromtimestamp(claims["exp"], tz=UTC),
         )
-    except (JWTError, KeyError, ValueError, TypeError, AttributeError) as exc:
+    except _DECODE_ERRORS as exc:
         raise InvalidToken(str(exc)) from exc
 
 
@@ -175,6 +245,7 @@ def issue_mfa_token(
     return _encode(
         settings,
         _mfa_audience(settings),
+        MFA_TYP,
         lifetime,
         {"sub": str(user_id), "org": str(organization_id), "role": role, "purpose": purpose},
     )
@@ -182,14 +253,17 @@ def issue_mfa_token(
 
 def decode_mfa_token(settings: Settings, token: str) -> MfaClaims:
     try:
-        claims = _decode(settings, token, _mfa_audience(settings))
+        claims = _decode(settings, token, _mfa_audience(settings), MFA_TYP)
+        role, purpose = claims["role"], claims["purpose"]
+        if not isinstance(role, str) or not isinstance(purpose, str):
+            raise InvalidToken("malformed role or purpose")
         return MfaClaims(
-            user_id=uuid.UUID(claims["sub"]),
-            organization_id=uuid.UUID(claims["org"]),
-            role=str(claims["role"]),
-            purpose=str(claims["purpose"]),
+            user_id=_uuid_claim(claims, "sub"),
+            organization_id=_uuid_claim(claims, "org"),
+            role=role,
+            purpose=purpose,
         )
-    except (JWTError, KeyError, ValueError, TypeError, AttributeError) as exc:
+    except _DECODE_ERRORS as exc:
         raise InvalidToken(str(exc)) from exc
 
 

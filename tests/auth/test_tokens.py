@@ -35,6 +35,9 @@ def _claims(settings: Settings, actor: Actor, **overrides: Any) -> dict[str, Any
         "iat": now,
         "exp": now + 600,
         "jti": uuid.uuid4().hex,
+        "typ": "access",
+        # The actor's sign-in, which must still stand.
+        "sid": jwt.get_unverified_claims(actor.token)["sid"],
     }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
@@ -109,7 +112,11 @@ async def test_expired_token_is_refused(client: httpx.AsyncClient, settings: Set
     set_clock(lambda: datetime.now(UTC) - timedelta(hours=1))
     try:
         token, expires_at = issue_access_token(
-            settings, user_id=owner.user_id, organization_id=owner.organization_id, role="owner"
+            settings,
+            user_id=owner.user_id,
+            organization_id=owner.organization_id,
+            role="owner",
+            session_id=uuid.UUID(jwt.get_unverified_claims(owner.token)["sid"]),
         )
     finally:
         set_clock(None)
