@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.auth.schemas import InputModel
-from app.contacts.schemas import ChainLink
+from app.contacts.schemas import ChainLink, WebUrl
 from app.core.partial import refuse_cleared
 from app.models.enums import RoleAtCompany, Warmth
 from app.models.pipeline import CompanyStatus
@@ -16,7 +16,7 @@ LongText = Annotated[str, Field(max_length=20_000)]
 
 class CompanyCreate(InputModel):
     name: str = Field(min_length=1, max_length=200, examples=["Acme GmbH"])
-    website: str | None = Field(default=None, max_length=500, examples=["https://acme.example"])
+    website: WebUrl = Field(default=None, examples=["https://acme.example"])
     domain: str | None = Field(default=None, max_length=253, examples=["acme.example"])
     industry: str | None = Field(default=None, max_length=200, examples=["Fintech"])
     location: str | None = Field(default=None, max_length=200, examples=["Berlin"])
@@ -42,7 +42,7 @@ class CompanyUpdate(InputModel):
     """Partial update: only the fields sent change."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    website: str | None = Field(default=None, max_length=500)
+    website: WebUrl = None
     domain: str | None = Field(default=None, max_length=253)
     industry: str | None = Field(default=None, max_length=200)
     location: str | None = Field(default=None, max_length=200)

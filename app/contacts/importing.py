@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 
-from app.contacts.normalise import normalise_email, normalise_linkedin
+from app.contacts.normalise import normalise_email, normalise_linkedin, optional_web_url
 from app.contacts.schemas import latest_today
 from app.core.config import Settings
 from app.core.errors import PayloadTooLarge, Unprocessable
@@ -377,5 +377,9 @@ def _validated(fields: dict[str, Any]) -> dict[str, Any]:
         except EmailNotValidError as exc:
             raise _InvalidRow(f"email {cleaned['email']!r} is not valid: {exc}") from None
     cleaned["email_normalized"] = normalise_email(cleaned["email"])
+    try:
+        cleaned["linkedin_url"] = optional_web_url(cleaned["linkedin_url"])
+    except ValueError as exc:
+        raise _InvalidRow(f"linkedin_url {exc}.") from None
     cleaned["linkedin_normalized"] = normalise_linkedin(cleaned["linkedin_url"])
     return cleaned

@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from app.auth.schemas import InputModel
+from app.contacts.normalise import MAX_URL_LENGTH, optional_web_url
 from app.core.partial import refuse_cleared
 from app.core.time import utc_now
 from app.models.enums import ContactSource, Relationship, RoleAtCompany, Warmth
@@ -43,6 +44,12 @@ CompanyId = Annotated[
         description="The target company this person works at (a company of the same "
         "client); null unlinks it. It lists the person under `people`.",
     ),
+]
+
+WebUrl = Annotated[
+    str | None,
+    Field(max_length=MAX_URL_LENGTH, description="An http(s) address; empty means none."),
+    AfterValidator(optional_web_url),
 ]
 
 # The furthest time zone is 14 hours ahead of UTC: its date is the latest "today" anywhere.
@@ -82,8 +89,8 @@ class ContactCreate(InputModel):
     full_name: str = Field(min_length=1, max_length=200, examples=["Ada Referral"])
     email: EmailStr | None = None
     phone: str | None = Field(default=None, max_length=50, examples=["+49 30 1234567"])
-    linkedin_url: str | None = Field(
-        default=None, max_length=500, examples=["https://www.linkedin.com/in/ada-referral"]
+    linkedin_url: WebUrl = Field(
+        default=None, examples=["https://www.linkedin.com/in/ada-referral"]
     )
     company_name: str | None = Field(default=None, max_length=200, examples=["Acme GmbH"])
     title: str | None = Field(default=None, max_length=200, examples=["Head of Data"])
@@ -126,7 +133,7 @@ class ContactUpdate(InputModel):
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
     email: EmailStr | None = None
     phone: str | None = Field(default=None, max_length=50)
-    linkedin_url: str | None = Field(default=None, max_length=500)
+    linkedin_url: WebUrl = None
     company_name: str | None = Field(default=None, max_length=200)
     title: str | None = Field(default=None, max_length=200)
     relationship: Relationship | None = None

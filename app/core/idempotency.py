@@ -8,6 +8,9 @@ webhook secret, recovery codes): its body is never stored, and a retry answers
 Records are keyed by a digest of who the caller is (the user and organization
 of an access token, or the API key itself), so one caller's key never collides
 with (or replays for) another, and a retry after a token refresh still replays.
+What the client sent is stored only as digests (of the caller and of the request:
+method, path, query and body) and the bounded, checked key: a path of any length or
+content (an encoded NUL) cannot fail the insert.
 """
 
 import hashlib
@@ -22,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import problem_response
 from app.core.security import InvalidToken, decode_access_token, looks_like_jwt
+from app.core.text import control_character_problem
 from app.core.time import utc_now
 from app.models.idempotency import IdempotencyRecord
 
@@ -61,12 +65,13 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         key = key_raw.decode("latin-1").strip()
-        if not key or len(key) > MAX_KEY_LENGTH:
+        if not key or len(key) > MAX_KEY_LENGTH or control_character_problem(key):
             await problem_response(
                 422,
                 "validation-error",
                 "Invalid request",
-                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
+                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters, none of them "
+                "control characters.",
             )(scope, receive, send)
             return
         if credential is None:
@@ -80,7 +85,7 @@ class IdempotencyMiddleware:
             b"\n".join(
                 [
                     scope["method"].encode(),
-                    scope["path"].encode(),
+                    scope["path"].encode("utf-8", "surrogatepass"),
                     scope.get("query_string", b""),
                     body,
                 ]
@@ -134,7 +139,6 @@ class IdempotencyMiddleware:
                 key=key,
                 request_hash=request_hash,
                 method=scope["method"],
-                path=scope["path"],
                 created_at=now,
             )
             session.add(record)
@@ -159,7 +163,7 @@ class IdempotencyMiddleware:
             )
             if expired or abandoned:
                 existing.request_hash = request_hash
-                existing.method, existing.path = scope["method"], scope["path"]
+                existing.method = scope["method"]
                 existing.created_at, existing.completed_at = now, None
                 existing.response_status = existing.response_headers = existing.response_body = None
                 await session.commit()

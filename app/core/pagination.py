@@ -24,6 +24,7 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.core.errors import Unprocessable
+from app.core.text import refuse_unstorable
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -126,16 +127,7 @@ def _decode_value(value: Any) -> Any:
             return uuid.UUID(value["uuid"])
         raise ValueError("not a value a cursor holds")
     if isinstance(value, str):
-        return _database_text(value)
-    return value
-
-
-def _database_text(value: str) -> str:
-    """Text that goes back to the database: PostgreSQL stores neither NUL nor a lone
-    surrogate (which JSON's escapes can carry)."""
-    if "\x00" in value:
-        raise ValueError("NUL in a cursor")
-    value.encode()  # UnicodeEncodeError, a ValueError, on a lone surrogate
+        return refuse_unstorable(value)
     return value
 
 

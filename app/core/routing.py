@@ -12,8 +12,8 @@ through but the contract does not:
 - JSON of the wrong type: FastAPI validates the decoded body in pydantic's lax
   mode, which takes `0` for `false`, `true` for `1` and a number for a
   date-time; the raw body is validated once more as strict JSON.
-- NUL characters in any text (path, query, body): PostgreSQL cannot store them,
-  and no person types one.
+- Control characters in any text (path, query, form, a JSON body that is not an
+  `InputModel`, which checks its own): `app.core.text` has the rule.
 """
 
 import email.message
@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import CommitOutcomeUnknown, problem_responses
 from app.core.request_context import current_request_context
+from app.core.text import control_character_errors
 
 _current_request: ContextVar[Request | None] = ContextVar("coach_route_request", default=None)
 
@@ -106,29 +107,9 @@ async def _refuse_what_lax_validation_let_through(
             if route.strict_body is not None:
                 _validate_strictly(route.strict_body, body)
             texts.append((("body",), json.loads(body)))
-    nul_errors = [
-        {"loc": loc, "msg": "Text may not contain NUL (U+0000) characters.", "type": "string_nul"}
-        for where, value in texts
-        for loc in _nul_locations(where, value)
-    ]
-    if nul_errors:
-        raise RequestValidationError(nul_errors)
-
-
-def _nul_locations(where: tuple[str | int, ...], value: Any) -> list[tuple[str | int, ...]]:
-    if isinstance(value, str):
-        return [where] if "\x00" in value else []
-    if isinstance(value, dict):
-        return [
-            found
-            for key, item in value.items()
-            for found in ([(*where, key)] if "\x00" in key else _nul_locations((*where, key), item))
-        ]
-    if isinstance(value, list):
-        return [
-            found for i, item in enumerate(value) for found in _nul_locations((*where, i), item)
-        ]
-    return []
+    errors = [error for where, value in texts for error in control_character_errors(where, value)]
+    if errors:
+        raise RequestValidationError(errors)
 
 
 def _is_form(request: Request) -> bool:

@@ -6,7 +6,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, mode
 
 from app.agenda.kinds import AgendaKindName
 from app.auth.schemas import InputModel
-from app.contacts.schemas import ChainLink
+from app.contacts.schemas import ChainLink, WebUrl
 from app.core.partial import refuse_cleared
 from app.models.enums import RoleAtCompany
 from app.models.pipeline import (
@@ -202,7 +202,7 @@ class NewReferral(InputModel):
     )
     role_at_company: RoleAtCompany | None = None
     title: str | None = Field(default=None, max_length=200)
-    linkedin_url: str | None = Field(default=None, max_length=500)
+    linkedin_url: WebUrl = None
 
 
 class ReferralsCreate(InputModel):

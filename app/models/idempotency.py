@@ -12,7 +12,8 @@ class IdempotencyRecord(IdMixin, Base):
 
     Keyed by a hash of the caller's credential rather than an organization, so
     the middleware can use it before authentication; only that credential can
-    ever hit the row.
+    ever hit the row. The request is kept as `request_hash` (method, path, query,
+    body) only: a raw path is unbounded and may hold what text columns refuse (NUL).
     """
 
     __tablename__ = "idempotency_records"
@@ -25,7 +26,6 @@ class IdempotencyRecord(IdMixin, Base):
     key: Mapped[str] = mapped_column(String(255))
     request_hash: Mapped[str] = mapped_column(String(64))
     method: Mapped[str] = mapped_column(String(8))
-    path: Mapped[str] = mapped_column(String(2048))
     response_status: Mapped[int | None]
     response_headers: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     response_body: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -1,6 +1,7 @@
 """`Idempotency-Key` makes a retried create safe."""
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -129,3 +130,29 @@ async def test_a_secret_shown_once_is_never_stored_or_replayed(
     assert secret not in retry.text
     keys = (await client.get("/api/v1/api-keys", headers=owner.headers)).json()["data"]
     assert [k["name"] for k in keys] == ["CRM sync"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/clients/" + "x" * 5000, "/api/v1/clients%00", "/api/v1/clients/%00/contacts"],
+    ids=["very-long", "encoded-nul", "encoded-nul-as-an-id"],
+)
+async def test_any_path_with_a_key_is_answered_not_failed(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    owner = await signup(client)
+    headers = {**owner.headers, "Idempotency-Key": "odd-path-1"}
+    first = await client.post(path, json={"full_name": "Grace"}, headers=headers)
+    again = await client.post(path, json={"full_name": "Grace"}, headers=headers)
+    assert 400 <= first.status_code < 500, first.text
+    assert first.headers["content-type"] == "application/problem+json"
+    assert (again.status_code, again.json()) == (first.status_code, first.json())
+    assert again.headers["idempotent-replayed"] == "true"
+
+
+async def test_a_key_with_control_characters_is_refused(client: httpx.AsyncClient) -> None:
+    owner = await signup(client)
+    response = await _create(client, owner, "retry\x00-1")
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert await _count(client, owner) == 0
