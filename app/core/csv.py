@@ -3,28 +3,46 @@
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection);
+# some read the fullwidth forms as the ASCII ones.
+FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+# Skipped before looking for a formula start: spreadsheets drop (or never show)
+# format characters (BOM, zero-width, direction marks) and whitespace, so
+# "\u200b=cmd" runs like "=cmd".
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
+
+
+def _starts_like_a_formula(value: str) -> bool:
+    for character in value:
+        if character in FORMULA_STARTS:
+            return True
+        if not (character.isspace() or unicodedata.category(character) in _INVISIBLE_CATEGORIES):
+            return False
+    return False
 
 
 def defused(value: str) -> str:
-    """The text, with a leading `'` when a spreadsheet would run it as a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    """The text, with a leading `'` when a spreadsheet would run it as a formula, once
+    any invisible start is skipped."""
+    return "'" + value if _starts_like_a_formula(value) else value
 
 
-def cell(value: Any) -> str:
-    """Any value as a cell: empty for None, ISO 8601 for dates, JSON for lists and
-    objects, and text defused."""
+def cell(value: Any, *, list_separator: str | None = None) -> str:
+    """Any value as a cell: empty for None, ISO 8601 for dates, JSON for lists (or their
+    items joined by `list_separator`) and objects, and text defused."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, list) and list_separator is not None:
+        return defused(list_separator.join(str(item) for item in value))
     if isinstance(value, list | dict):
         return defused(json.dumps(value, ensure_ascii=False, default=str))
     if isinstance(value, str):

@@ -322,7 +322,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Also reached by errors raised in middleware (outside the handlers above).
-        return database_unavailable_response(request, exc) or _internal_error(exc)
+        response = database_unavailable_response(request, exc) or _internal_error(exc)
+        # Answered outside every middleware, so what RequestContextMiddleware adds is set here.
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

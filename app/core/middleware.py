@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: request id and access log, body size limit."""
+"""Pure ASGI middleware: request id, security headers and access log, body size limit."""
 
 import logging
 import re
@@ -17,9 +17,14 @@ logger = logging.getLogger("coach_api.access")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
 
+# On every response: a browser must never guess a type other than the one declared
+# (an uploaded name rendered as HTML, a CSV or SVG run as script).
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = ((b"x-content-type-options", b"nosniff"),)
+
 
 class RequestContextMiddleware:
-    """Opens the request context, echoes `X-Request-ID`, logs one line per request."""
+    """Opens the request context, echoes `X-Request-ID`, adds `SECURITY_HEADERS`, logs one
+    line per request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -38,8 +43,11 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
                 message["headers"] = [
-                    *message.get("headers", []),
+                    *headers,
+                    *(header for header in SECURITY_HEADERS if header[0] not in present),
                     (b"x-request-id", request_id.encode()),
                 ]
             await send(message)

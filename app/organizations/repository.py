@@ -6,23 +6,50 @@ Every statement here is scoped to the bound organization by the tenancy hook
 
 import uuid
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
+from app.auth.principal import Principal
+from app.clients.repository import readable_client_ids
 from app.core.security import secret_matches
 from app.db.tenancy import bind_organization, bind_rls_lookup, unscoped
 from app.models import ApiKey, Invitation, Membership, User
-from app.models.enums import Role
+from app.models.enums import STAFF_ROLES, Role
 
 
 def members() -> Select[Membership]:
-    """Memberships with their user loaded (`membership.user`)."""
+    """Memberships with their user loaded (`membership.user`), whoever may see them."""
     return select(Membership).join(Membership.user).options(contains_eager(Membership.user))
 
 
+def readable_members(principal: Principal) -> Select[Membership]:
+    """The memberships the caller may see: the door for listing and loading members.
+
+    Owners, admins and API keys: all. Everyone else: the staff, and the client
+    logins of the clients they may see (a coach's assigned clients, a client
+    itself), since a client the caller cannot read does not exist for them.
+    """
+    if principal.is_admin:
+        return members()
+    return members().where(
+        or_(
+            Membership.role.in_(STAFF_ROLES),
+            Membership.client_id.in_(readable_client_ids(principal)),
+        )
+    )
+
+
 async def get_member(session: AsyncSession, user_id: uuid.UUID) -> Membership | None:
+    """Any member of the organization (joining checks membership whoever the caller)."""
     statement = members().where(Membership.user_id == user_id)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def get_readable_member(
+    session: AsyncSession, principal: Principal, user_id: uuid.UUID
+) -> Membership | None:
+    statement = readable_members(principal).where(Membership.user_id == user_id)
     return (await session.execute(statement)).scalar_one_or_none()
 
 

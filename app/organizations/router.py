@@ -105,11 +105,13 @@ async def update_organization(
     "/members",
     operation_id="members_list",
     summary="List the organization's members (staff)",
+    description="Owners and admins see every member; a coach sees the staff and the "
+    "client logins of the clients they coach.",
 )
 async def list_members(
     session: SessionDep, principal: StaffMember, page: PageParamsDep
 ) -> Page[MemberRead]:
-    views, next_cursor = await service.list_members(session, params=page)
+    views, next_cursor = await service.list_members(session, principal, params=page)
     return Page(data=[service.member_read(v) for v in views], next_cursor=next_cursor)
 
 

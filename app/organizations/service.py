@@ -80,19 +80,22 @@ async def update_organization(
 
 
 async def list_members(
-    session: AsyncSession, *, params: PageParams
+    session: AsyncSession, principal: Principal, *, params: PageParams
 ) -> tuple[list[MemberView], str | None]:
+    """The members the caller may see (`repository.readable_members`)."""
     rows, next_cursor = await paginate(
         session,
-        repository.members(),
+        repository.readable_members(principal),
         sort=SortKey((Membership.created_at, Membership.id)),
         params=params,
     )
     return [MemberView(membership, membership.user) for membership in rows], next_cursor
 
 
-async def _get_member(session: AsyncSession, user_id: uuid.UUID) -> MemberView:
-    membership = await repository.get_member(session, user_id)
+async def _get_member(
+    session: AsyncSession, principal: Principal, user_id: uuid.UUID
+) -> MemberView:
+    membership = await repository.get_readable_member(session, principal, user_id)
     if membership is None:
         raise NotFound("No member with this user id.")
     return MemberView(membership, membership.user)
@@ -131,7 +134,7 @@ async def change_member_role(
     client login is linked to a client record of this organization, and stops
     coaching anyone.
     """
-    member = await _get_member(session, user_id)
+    member = await _get_member(session, principal, user_id)
     current = Role(member.membership.role)
     _require_owner_for_owner_role(principal, current, role)
     if role is Role.client:
@@ -155,7 +158,7 @@ async def remove_member(session: AsyncSession, principal: Principal, user_id: uu
     assignments here deleted. Admins cannot remove owners (403); the last
     owner cannot be removed (409).
     """
-    member = await _get_member(session, user_id)
+    member = await _get_member(session, principal, user_id)
     if member.membership.role == Role.owner:
         _require_owner_for_owner_role(principal, Role.owner)
         await _refuse_losing_last_owner(session)

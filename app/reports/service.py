@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.agenda import service as agenda_service
 from app.auth.principal import Principal
 from app.clients.repository import coach_ids_by_client
+from app.core.csv import cell
 from app.core.errors import Unprocessable
 from app.core.pagination import PageParams, decode_cursor, encode_cursor
 from app.core.time import utc_now
@@ -176,23 +177,10 @@ CSV_COLUMNS = (
     "window_to",
 )
 
-# A spreadsheet runs a cell that starts like a formula; a leading quote keeps it text.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 
 def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    text = str(value)
-    if isinstance(value, str) and text.startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text
+    # The one CSV-injection rule (`app.core.csv`); lists (coach ids) read as "id id".
+    return cell(value, list_separator=" ")
 
 
 # Rows a streamed chunk holds: one chunk per line cost more than writing the lines.

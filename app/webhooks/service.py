@@ -18,7 +18,12 @@ from app.core.time import utc_now
 from app.events.service import record_event
 from app.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.webhooks.signing import new_webhook_secret
-from app.webhooks.ssrf import BlockedAddress, UnresolvableHost, resolve_public
+from app.webhooks.ssrf import (
+    BlockedAddress,
+    NeverAllowedAddress,
+    UnresolvableHost,
+    resolve_public,
+)
 
 # How long a rotated-out secret keeps signing beside the new one.
 PREVIOUS_SECRET_GRACE = timedelta(hours=24)
@@ -39,6 +44,12 @@ async def check_url(settings: Settings, url: str) -> None:
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     try:
         await resolve_public(parsed.host, port, allow_private=settings.webhook_allow_private_urls)
+    except NeverAllowedAddress as exc:
+        raise Unprocessable(
+            "The URL's host resolves to a link-local or cloud metadata address, "
+            "never allowed (even where private addresses are).",
+            parameter="url",
+        ) from exc
     except BlockedAddress as exc:
         raise Unprocessable(
             "The URL's host resolves to a private, loopback or reserved address.", parameter="url"

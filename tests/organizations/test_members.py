@@ -24,6 +24,7 @@ async def test_staff_list_members_with_their_roles(
     owner = await signup(client)
     coach = await add_member(client, db, owner.organization_id, Role.coach)
     grace = await create_client(client, owner)
+    await assign_coach(client, owner, grace["id"], coach)
     seeker = await add_member(client, db, owner.organization_id, Role.client, client_id=grace["id"])
 
     members = await _members(client, coach)
@@ -36,6 +37,79 @@ async def test_staff_list_members_with_their_roles(
     assert members[0]["full_name"] == "Olive Owner"
     assert members[2]["client_id"] == grace["id"]
     assert members[0]["joined_at"]
+
+
+async def test_a_coach_sees_the_staff_and_the_logins_of_their_own_clients_only(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    owner = await signup(client)
+    admin = await add_member(client, db, owner.organization_id, Role.admin)
+    coach = await add_member(client, db, owner.organization_id, Role.coach)
+    colleague = await add_member(client, db, owner.organization_id, Role.coach)
+    grace = await create_client(client, owner, full_name="Grace Coached")
+    hugo = await create_client(client, owner, full_name="Hugo Elsewhere")
+    await assign_coach(client, owner, grace["id"], coach)
+    await assign_coach(client, owner, hugo["id"], colleague)
+    grace_login = await add_member(
+        client, db, owner.organization_id, Role.client, client_id=grace["id"]
+    )
+    hugo_login = await add_member(
+        client, db, owner.organization_id, Role.client, client_id=hugo["id"]
+    )
+
+    staff = [owner, admin, coach, colleague]
+    seen_by_coach = await _members(client, coach)
+    assert [m["user_id"] for m in seen_by_coach] == [
+        *(str(a.user_id) for a in staff),
+        str(grace_login.user_id),
+    ]
+    # Hugo is not the coach's client: nothing of his login shows, not even in passing.
+    assert hugo_login.email not in str(seen_by_coach)
+    assert hugo["id"] not in {m["client_id"] for m in seen_by_coach}
+    # Page by page, the same members and no more.
+    paged: list[str] = []
+    params = {"limit": "2"}
+    while True:
+        page = (await client.get("/api/v1/members", params=params, headers=coach.headers)).json()
+        paged += [m["user_id"] for m in page["data"]]
+        if page["next_cursor"] is None:
+            break
+        params["cursor"] = page["next_cursor"]
+    assert paged == [m["user_id"] for m in seen_by_coach]
+
+    # The client's login appears and disappears with the assignment.
+    unassigned = await client.delete(
+        f"/api/v1/clients/{grace['id']}/coaches/{coach.user_id}", headers=owner.headers
+    )
+    assert unassigned.status_code == 204, unassigned.text
+    assert [m["role"] for m in await _members(client, coach)] == [
+        "owner",
+        "admin",
+        "coach",
+        "coach",
+    ]
+    # Owners and admins see everyone.
+    every = [*staff, grace_login, hugo_login]
+    for manager in (owner, admin):
+        assert [m["user_id"] for m in await _members(client, manager)] == [
+            str(a.user_id) for a in every
+        ]
+
+
+async def test_a_coach_is_refused_changing_a_hidden_client_login_as_any_member(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    """Member administration is for owners and admins: a coach gets 403 for every member,
+    so a hidden login answers exactly like a visible one and reveals nothing."""
+    owner = await signup(client)
+    coach = await add_member(client, db, owner.organization_id, Role.coach)
+    hugo = await create_client(client, owner)
+    hidden = await add_member(client, db, owner.organization_id, Role.client, client_id=hugo["id"])
+    for url in (f"/api/v1/members/{hidden.user_id}", f"/api/v1/members/{owner.user_id}"):
+        patched = await client.patch(url, json={"role": "admin"}, headers=coach.headers)
+        assert patched.status_code == 403
+        assert (await client.delete(url, headers=coach.headers)).status_code == 403
+    assert (await client.get("/api/v1/me", headers=hidden.headers)).json()["role"] == "client"
 
 
 async def test_members_list_is_paginated(client: httpx.AsyncClient, db: AsyncSession) -> None:

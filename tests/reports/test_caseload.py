@@ -193,6 +193,22 @@ async def test_csv_has_a_header_and_every_row(client: httpx.AsyncClient, db: Asy
     assert len(as_json.json()["data"]) == 1
 
 
+async def test_csv_defuses_a_formula_hidden_behind_invisible_characters(
+    client: httpx.AsyncClient,
+) -> None:
+    owner = await signup(client)
+    hidden = '\u200b=HYPERLINK("http://evil","Open")'
+    fullwidth = "\ufeff\uff1dcmd|' /C calc'!A0"
+    for name in (hidden, fullwidth):
+        await create_client(client, owner, full_name=name)
+
+    response = await client.get(URL, params={"format": "csv"}, headers=owner.headers)
+
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert sorted(r["full_name"] for r in rows) == sorted(["'" + hidden, "'" + fullwidth])
+
+
 async def test_next_action_count_matches_the_clients_next_actions(
     client: httpx.AsyncClient, db: AsyncSession
 ) -> None:
