@@ -24,7 +24,7 @@ from app.contacts.import_router import router as contacts_import_router
 from app.contacts.router import router as contacts_router
 from app.core.config import Settings, get_settings
 from app.core.errors import Problem, install_problem_handlers
-from app.core.idempotency import IdempotencyMiddleware
+from app.core.idempotency import IdempotencyMiddleware, install_idempotent_answers
 from app.core.logging import configure_logging
 from app.core.metrics import Metrics, MetricsMiddleware
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter.from_settings(settings)
     app.state.metrics = Metrics()
     install_problem_handlers(app)
+    install_idempotent_answers(app)
 
     app.include_router(operations.router)
     app.state.metrics.name_routes(operations.router.routes)
@@ -141,7 +142,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.metrics.name_routes(router.routes, prefix=API_PREFIX)
 
     # Outermost last: the request context wraps everything, so logs carry its id.
-    app.add_middleware(IdempotencyMiddleware, ttl=timedelta(hours=settings.idempotency_ttl_hours))
+    app.add_middleware(
+        IdempotencyMiddleware,
+        ttl=timedelta(hours=settings.idempotency_ttl_hours),
+        max_records_per_caller=settings.idempotency_max_records_per_caller,
+    )
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_bytes,

@@ -42,6 +42,7 @@ from app.models import (
     Client,
     ClientCoach,
     Event,
+    IdempotencyRecord,
     Membership,
     Organization,
     RefreshToken,
@@ -51,10 +52,10 @@ from app.models import (
 from app.models.enums import Role
 
 # Tenant models whose rows are not anyone's action on an object: the log itself, the
-# event outbox and its deliveries (written for every change already audited), and
-# refresh tokens (rotated on every refresh; sign-ins are `login` entries).
+# event outbox and its deliveries (written for every change already audited), refresh
+# tokens (rotated on every refresh; sign-ins are `login` entries) and stored responses.
 NOT_AUDITED: frozenset[type] = frozenset(
-    {AuditEntry, Event, WebhookDelivery, WebhookAttempt, RefreshToken}
+    {AuditEntry, Event, WebhookDelivery, WebhookAttempt, RefreshToken, IdempotencyRecord}
 )
 
 # Objects named by what the API addresses them with: a member by user id (the path of
@@ -146,6 +147,10 @@ def _entry(
     actor: Actor,
     request_id: str | None,
 ) -> dict[str, Any]:
+    context = current_request_context()
+    if context is not None and client_id is not None:
+        # The request wrote this client's data: its stored response is the client's too.
+        context.clients_written.add(client_id)
     return {
         "id": uuid.uuid4(),
         "organization_id": organization_id,

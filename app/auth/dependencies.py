@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, exists, select, update
 
 from app.audit import recorder
 from app.auth.principal import Principal
+from app.core import idempotency
 from app.core.config import Settings
 from app.core.errors import Forbidden, Unauthorized
 from app.core.request_context import current_request_context
@@ -99,7 +100,7 @@ def parse_api_key(token: str) -> tuple[uuid.UUID, str] | None:
         return None
 
 
-async def _principal_from_api_key(session: SessionDep, token: str) -> Principal:
+async def _principal_from_api_key(session: SessionDep, token: str) -> tuple[Principal, ApiKey]:
     parsed = parse_api_key(token)
     if parsed is None:
         raise _www_authenticate("The credential is not a valid token or API key.")
@@ -113,6 +114,15 @@ async def _principal_from_api_key(session: SessionDep, token: str) -> Principal:
     if api_key is None or not secret_matches(secret, api_key.secret_hash):
         raise _www_authenticate("The API key is invalid or revoked.")
     await bind_organization(session, api_key.organization_id)
+    principal = Principal(
+        organization_id=api_key.organization_id,
+        api_key_id=api_key.id,
+        scopes=frozenset(Scope(s) for s in api_key.scopes if s in Scope._value2member_map_),
+    )
+    return principal, api_key
+
+
+async def _note_api_key_use(session: SessionDep, api_key: ApiKey) -> None:
     now = utc_now()
     if api_key.last_used_at is None or now - api_key.last_used_at > _LAST_USED_RESOLUTION:
         await session.execute(
@@ -123,11 +133,6 @@ async def _principal_from_api_key(session: SessionDep, token: str) -> Principal:
         )
         # The same once-a-minute resolution keeps the audit log to one entry per burst.
         recorder.record_api_key_use(session, api_key)
-    return Principal(
-        organization_id=api_key.organization_id,
-        api_key_id=api_key.id,
-        scopes=frozenset(Scope(s) for s in api_key.scopes if s in Scope._value2member_map_),
-    )
 
 
 async def get_principal(
@@ -138,15 +143,29 @@ async def get_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _www_authenticate("Send `Authorization: Bearer <access token or API key>`.")
     token = credentials.credentials
+    api_key = None
     if looks_like_jwt(token):
         principal = await _principal_from_jwt(session, request.app.state.settings, token)
     else:
-        principal = await _principal_from_api_key(session, token)
+        principal, api_key = await _principal_from_api_key(session, token)
+    # Before the request writes anything: the claim is committed on its own.
+    await idempotency.claim(
+        request, session, organization_id=principal.organization_id, caller=_caller(principal)
+    )
+    if api_key is not None:
+        await _note_api_key_use(session, api_key)
     request.state.principal = principal
     context = current_request_context()
     if context is not None:
         context.principal = principal  # the actor of this request's audit entries
     return principal
+
+
+def _caller(principal: Principal) -> str:
+    """Whose idempotency records these are: the member (any of its tokens) or the key."""
+    if principal.api_key_id is not None:
+        return f"key:{principal.api_key_id}"
+    return f"user:{principal.user_id}"
 
 
 class Authorize:

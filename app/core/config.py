@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # limit is this plus multipart framing, in place of `max_body_bytes`.
     import_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     idempotency_ttl_hours: int = 24
+    # Live idempotency records one caller (a member or an API key) may hold within the TTL:
+    # past it a POST with a new key answers 429, so one caller cannot fill the table.
+    idempotency_max_records_per_caller: int = Field(default=10_000, ge=1)
     log_level: str = "INFO"
 
     # Failed logins per email+IP inside the window before 429.

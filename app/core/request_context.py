@@ -6,8 +6,9 @@ can commit it, and the logger reads the request id from it. Authentication recor
 the caller in it, so the audit log can name who changed what (app/audit/recorder.py).
 """
 
+import uuid
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,8 @@ class RequestContext:
     # Set once the caller is authenticated; None for sign-up, sign-in and other
     # unauthenticated requests.
     principal: "Principal | None" = None
+    # Every client whose data this request wrote (its audit entries name them).
+    clients_written: set[uuid.UUID] = field(default_factory=set)
 
 
 _current: ContextVar[RequestContext | None] = ContextVar("coach_request_context", default=None)

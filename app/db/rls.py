@@ -21,6 +21,7 @@ TENANT_TABLES: tuple[str, ...] = (  # every table with organization_id; migratio
     "question_templates",
     "audit_entries",
     "agenda_item_states",
+    "idempotency_records",
 )
 
 # `nullif(..., '')` because a pooled connection reads an unset setting back as

@@ -97,6 +97,9 @@ class WebhookAttempt(IdMixin, TenantMixin, Base):
     attempted_at: Mapped[datetime] = mapped_column(default=utc_now)
     status_code: Mapped[int | None]
     duration_ms: Mapped[int] = mapped_column(default=0)
+    # What the receiver answered, kept short: a few headers, and the start of the body
+    # with every value we sent blanked out (a receiver may echo the payload).
+    response_headers: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     response_body: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(String(500))
 

@@ -17,8 +17,11 @@ weekly series and per-coach figures. What goes:
 * interactions' summaries; outreach subjects, messages and questions; interviews'
   location, agenda, questions, notes, advice and coach notes; stage-change notes;
   companies' reasons and research notes (a company itself is not personal data);
-* events about the client: their data becomes `{"erased": true, "id": …}`, and
-  deliveries of them not yet sent are withdrawn;
+* events about the client: their data becomes `{"erased": true, "id": …}`, deliveries
+  of them not yet sent are withdrawn, and the receivers' answers logged for the sent
+  ones are cleared;
+* stored `Idempotency-Key` responses of requests that wrote the client's data: blanked,
+  so a retry answers 409 and never replays what was erased;
 * the client's logins (client-role memberships) and invitations for it; a login's user
   account is deleted when it belongs to no other organization.
 
@@ -43,6 +46,7 @@ from app.companies import repository as companies_repository
 from app.companies import service as companies_service
 from app.contacts import repository as contacts_repository
 from app.contacts import service as contacts_service
+from app.core import idempotency
 from app.core.errors import Unprocessable
 from app.core.time import utc_now
 from app.db.tenancy import bind_rls_lookup, unscoped
@@ -66,6 +70,7 @@ from app.models import (
     Outreach,
     RefreshToken,
     User,
+    WebhookAttempt,
     WebhookDelivery,
 )
 from app.models.enums import ADMIN_ROLES, ClientStatus, Role
@@ -291,6 +296,7 @@ async def erase(
         .execution_options(**quiet)
     )
     counts |= await _erase_events(session, client, quiet)
+    await idempotency.forget_client(session, client.id)
     counts |= await _remove_logins(session, client, quiet)
     await session.execute(
         update(Client)
@@ -354,10 +360,21 @@ async def _erase_events(
     if erased:
         # UPDATE by primary key, one executemany: each event keeps its own subject's id.
         await session.execute(update(Event).execution_options(**quiet), erased)
+        erased_ids = [row["id"] for row in erased]
+        await session.execute(
+            update(WebhookAttempt)
+            .where(
+                WebhookAttempt.delivery_id.in_(
+                    select(WebhookDelivery.id).where(WebhookDelivery.event_id.in_(erased_ids))
+                )
+            )
+            .values(response_body=None, response_headers=None)
+            .execution_options(**quiet)
+        )
         result = await session.execute(
             delete(WebhookDelivery)
             .where(
-                WebhookDelivery.event_id.in_([row["id"] for row in erased]),
+                WebhookDelivery.event_id.in_(erased_ids),
                 WebhookDelivery.status == DeliveryStatus.pending,
             )
             .execution_options(**quiet)
@@ -424,6 +441,8 @@ def _erased_fields() -> list[str]:
         *fields,
         "interview_stage_changes.note",
         "events.payload",
+        "webhook_attempts.response_body",
+        "idempotency_records.response_body",
         "memberships",
         "invitations",
     ]

@@ -1,17 +1,28 @@
 """One HTTP attempt at a webhook: SSRF-checked, pinned to the checked address, bounded."""
 
 import asyncio
+import contextlib
+import json
+import re
 import ssl
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import certifi
 import httpx
 
 from app.webhooks.ssrf import BlockedAddress, UnresolvableHost, resolve_public
 
-RESPONSE_BODY_LIMIT = 2048
+# What an attempt log keeps of the receiver's answer: the start of the body, after every
+# value we sent is blanked out of a wider window (a receiver may echo the payload, and
+# the log outlives an erasure's reach), and a few headers that explain a failure.
+RESPONSE_BODY_LIMIT = 256
+_RESPONSE_READ_LIMIT = 4096
+KEPT_RESPONSE_HEADERS = ("content-type", "content-length", "retry-after", "date", "server")
+REDACTED = "[redacted]"
+_EMAIL = re.compile(r"[^\s@\"'<>,;:()\[\]]+@[^\s@\"'<>,;:()\[\]]+")
 BLOCKED_ADDRESS = "blocked address"
 
 
@@ -20,6 +31,7 @@ class AttemptOutcome:
     status_code: int | None = None
     duration_ms: int = 0
     response_body: str | None = None
+    response_headers: dict[str, str] | None = None
     error: str | None = None
 
     @property
@@ -32,13 +44,51 @@ def _ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-async def _read_limited(response: httpx.Response) -> str:
+async def _read_limited(response: httpx.Response) -> bytes:
     collected = b""
     async for chunk in response.aiter_raw():
         collected += chunk
-        if len(collected) >= RESPONSE_BODY_LIMIT:
+        if len(collected) >= _RESPONSE_READ_LIMIT:
             break
-    return collected[:RESPONSE_BODY_LIMIT].decode("utf-8", errors="replace")
+    return collected[:_RESPONSE_READ_LIMIT]
+
+
+def _sent_strings(body: bytes) -> list[str]:
+    """Every string in the JSON we sent (keys too), longest first, in the forms an echo
+    may take (as sent, and JSON-escaped)."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(key)
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str) and len(value) >= 3:
+            found.add(value)
+            found.add(json.dumps(value)[1:-1])
+
+    with contextlib.suppress(ValueError):  # we always send JSON; nothing to blank if not
+        walk(json.loads(body))
+    return sorted(found, key=len, reverse=True)
+
+
+def redacted_answer(raw: bytes, sent: bytes) -> str:
+    """The start of a receiver's answer with what we sent it, and any address, blanked."""
+    text = raw.decode("utf-8", errors="replace")
+    for value in _sent_strings(sent):
+        text = text.replace(value, REDACTED)
+    return _EMAIL.sub(REDACTED, text)[:RESPONSE_BODY_LIMIT]
+
+
+def kept_headers(response: httpx.Response) -> dict[str, str]:
+    return {
+        name: response.headers[name][:200]
+        for name in KEPT_RESPONSE_HEADERS
+        if name in response.headers
+    }
 
 
 async def post(
@@ -89,9 +139,12 @@ async def post(
                 extensions=extensions,
             ) as response,
         ):
-            text = await _read_limited(response)
+            raw = await _read_limited(response)
             return AttemptOutcome(
-                status_code=response.status_code, duration_ms=elapsed_ms(), response_body=text
+                status_code=response.status_code,
+                duration_ms=elapsed_ms(),
+                response_body=redacted_answer(raw, body),
+                response_headers=kept_headers(response),
             )
     except (TimeoutError, httpx.TimeoutException):
         return AttemptOutcome(duration_ms=elapsed_ms(), error="timed out")

@@ -90,7 +90,16 @@ class WebhookAttemptRead(BaseModel):
     attempted_at: datetime
     status_code: int | None = Field(description="Null when no response arrived (see `error`).")
     duration_ms: int
-    response_body: str | None = Field(description="The first 2 KB of the receiver's answer.")
+    response_headers: dict[str, str] | None = Field(
+        default=None,
+        description="The receiver's `Content-Type`, `Content-Length`, `Retry-After`, `Date` "
+        "and `Server` headers, where sent.",
+    )
+    response_body: str | None = Field(
+        description="The first 256 characters of the receiver's answer, with every value "
+        "the delivery sent, and any e-mail address, replaced by `[redacted]`; cleared when "
+        "the client the event was about is erased."
+    )
     error: str | None = Field(examples=["timed out", "blocked address"])
 
 

@@ -1,5 +1,6 @@
 """The delivery worker: claims due deliveries, posts them, records every attempt, and
-every `sweep_interval_seconds` runs the time-based events sweep (`app.events.sweep`).
+every `sweep_interval_seconds` runs the time-based events sweep (`app.events.sweep`) and
+prunes expired `Idempotency-Key` records.
 
 Cross-tenant by nature: one worker serves every organization, so it connects
 as the owner / migrations role (`COACH_MIGRATIONS_DATABASE_URL`, else
@@ -31,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
+from app.core.idempotency import prune_expired
 from app.core.time import utc_now
 from app.db.session import create_engine, create_sessionmaker
 from app.db.tenancy import bind_organization, unscoped
@@ -202,6 +204,7 @@ async def _record_outcome(
             attempted_at=attempted_at,
             status_code=outcome.status_code,
             duration_ms=outcome.duration_ms,
+            response_headers=outcome.response_headers,
             response_body=outcome.response_body,
             error=outcome.error,
         )
@@ -384,6 +387,10 @@ async def _sweep_if_due(
         await measure_backlog(sessionmaker)
     except Exception:
         logger.exception("measuring the webhook backlog failed")
+    try:
+        await prune_expired(sessionmaker, timedelta(hours=settings.idempotency_ttl_hours))
+    except Exception:
+        logger.exception("pruning expired idempotency records failed")
     try:
         result = await sweep(sessionmaker)
     except Exception:

@@ -27,8 +27,11 @@ class Receiver:
 
 
 @contextmanager
-def run_receiver(*answers: int) -> Iterator[Receiver]:
-    """Answers each POST with the next status in `answers` (then 200); HANG hangs."""
+def run_receiver(*answers: int, echo: bool = False) -> Iterator[Receiver]:
+    """Answers each POST with the next status in `answers` (then 200); HANG hangs.
+
+    A failure answers "receiver trouble" many times over; with `echo`, every answer is
+    the request's own body, as some receivers do."""
     state = Receiver(url="", answers=list(answers))
 
     class Handler(BaseHTTPRequestHandler):
@@ -40,7 +43,12 @@ def run_receiver(*answers: int) -> Iterator[Receiver]:
             if status == HANG:
                 state.release.wait(timeout=30)
                 return
-            payload = b'{"ok": true}' if status < 300 else b"receiver trouble " * 300
+            if echo:
+                payload = b"echo: " + body
+            elif status < 300:
+                payload = b'{"ok": true}'
+            else:
+                payload = b"receiver trouble " * 300
             self.send_response(status)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(payload)))

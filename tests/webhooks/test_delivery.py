@@ -89,9 +89,37 @@ async def test_two_failures_then_success_is_delivered_exactly_once(
     assert delivery["attempt_count"] == 3
     assert [a["status_code"] for a in delivery["attempts"]] == [500, 500, 200]
     failed = delivery["attempts"][0]
-    assert len(failed["response_body"]) <= 2048
+    assert len(failed["response_body"]) <= 256
     assert failed["response_body"].startswith("receiver trouble")
+    assert failed["response_headers"]["content-type"] == "application/json"
     assert failed["duration_ms"] >= 0
+
+
+async def test_an_attempt_log_keeps_nothing_the_receiver_echoes(
+    client: httpx.AsyncClient, run_worker_once: WorkerPass, db: AsyncSession
+) -> None:
+    """A receiver that answers with what it was sent must not copy the client's data into
+    the deliveries log, where it would outlive the event's own erasure."""
+    owner = await signup(client)
+    key = await _api_key(db, owner)
+    with run_receiver(500, echo=True) as receiver:
+        endpoint = await create_endpoint(client, owner, receiver.url)
+        await create_client(
+            client, owner, full_name="Grace Echoed", email="grace.echoed@example.com"
+        )
+        assert await run_worker_once(owner.organization_id) == 1
+    [request] = receiver.requests
+    assert b"Grace Echoed" in request.body
+    [delivery] = await _deliveries(client, key, endpoint["id"])
+    [attempt] = delivery["attempts"]
+    assert attempt["status_code"] == 500
+    body = attempt["response_body"]
+    assert body.startswith("echo: ")
+    assert "[redacted]" in body
+    assert len(body) <= 256
+    for sent in ("Grace Echoed", "grace.echoed", "client.created"):
+        assert sent not in body
+    assert set(attempt["response_headers"]) == {"content-type", "content-length", "date", "server"}
 
 
 async def test_a_hanging_receiver_times_out_and_is_retried(
