@@ -560,6 +560,7 @@ def api_environment(app_url: str, jwt_secret: str) -> dict[str, str]:
     return os.environ | {
         "COACH_DATABASE_URL": app_url,
         "COACH_JWT_SECRET": jwt_secret,
+        "COACH_TOTP_ENCRYPTION_KEYS": f"{jwt_secret}-totp",
         "COACH_ENV": "production",
         "COACH_LOG_LEVEL": "WARNING",
     }

@@ -304,6 +304,7 @@ def app_settings(target: Target, jwt_secret: str) -> Settings:
         env=Environment.production,
         database_url=target.app_url,
         jwt_secret=jwt_secret,
+        totp_encryption_keys=f"{jwt_secret}-totp",
         log_level="WARNING",
     )
 

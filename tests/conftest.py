@@ -101,6 +101,7 @@ def settings(database: Database) -> Settings:
         rate_limit_per_user=1_000_000,
         rate_limit_per_api_key=1_000_000,
         rate_limit_auth_per_ip=1_000_000,
+        login_max_failures_per_ip=1_000_000,
     )
 
 

@@ -94,6 +94,7 @@ def test_seed_demo_refuses_a_production_deployment(tmp_path: Path) -> None:
         tmp_path,
         COACH_ENV="production",
         COACH_JWT_SECRET="production-like-secret-" + "x" * 40,
+        COACH_TOTP_ENCRYPTION_KEYS="production-like-totp-key-" + "x" * 40,
         COACH_DATABASE_URL=f"sqlite+aiosqlite:///{path}",
     )
 

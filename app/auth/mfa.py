@@ -8,9 +8,15 @@ code seen over someone's shoulder cannot be replayed.
 Recovery codes are 80 random bits each and stored as SHA-256 digests, like the
 other high-entropy secrets (`hash_secret`): a slow password hash buys nothing
 against guessing 80 bits, and would cost one argon2 run per stored code on
-every attempt. Whoever reads the database has the TOTP secret anyway.
+every attempt.
+
+TOTP secrets are stored encrypted (`app/core/encryption.py`, keys from
+`COACH_TOTP_ENCRYPTION_KEYS`): reading the database is not enough to make codes. A
+secret in clear text from before, or under a key that is no longer the first, is
+sealed again with the current key when a code from it is next accepted.
 """
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,12 +27,15 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
+from app.core.encryption import UnreadableSecret, totp_secrets
 from app.core.errors import AppError, Conflict, Unprocessable
 from app.core.security import hash_secret, issue_mfa_token
 from app.core.time import utc_now
 from app.models import Membership, Organization, User
 from app.models.enums import STAFF_ROLES, Role
 from app.models.organization import MfaRecoveryCode
+
+logger = logging.getLogger(__name__)
 
 ISSUER = "Coach API"
 # One step (30 s) either side of now: phones' clocks drift.
@@ -135,18 +144,34 @@ def _matching_step(secret: str, code: str) -> int | None:
         return None
 
 
-async def _consume_code(session: AsyncSession, user: User, code: str) -> bool:
-    """True if the code is current and its time step was not used before (then it is used)."""
+async def _consume_code(session: AsyncSession, settings: Settings, user: User, code: str) -> bool:
+    """True if the code is current and its time step was not used before (then it is used).
+
+    A secret stored in clear text, or under an older key, is sealed with the current key
+    in the same write."""
     if user.mfa_secret is None:
         return False
-    step = _matching_step(user.mfa_secret, code)
+    box = totp_secrets(settings)
+    try:
+        opened = box.open(user.mfa_secret)
+    except UnreadableSecret:
+        logger.error(
+            "the TOTP secret of user %s is under a key missing from "
+            "COACH_TOTP_ENCRYPTION_KEYS: no code of theirs can be checked",
+            user.id,
+        )
+        return False
+    step = _matching_step(opened.value, code)
     if step is None:
         return False
+    values: dict[str, object] = {"mfa_last_step": step}
+    if opened.stale:
+        values["mfa_secret"] = box.seal(opened.value)
     # Conditional, so two requests racing with one code cannot both win.
     claimed = await session.execute(
         update(User)
         .where(User.id == user.id, or_(User.mfa_last_step.is_(None), User.mfa_last_step < step))
-        .values(mfa_last_step=step)
+        .values(**values)
         .execution_options(synchronize_session="fetch")
     )
     return getattr(claimed, "rowcount", 0) == 1
@@ -170,13 +195,18 @@ async def _consume_recovery_code(session: AsyncSession, user: User, code: str) -
 
 
 async def verify_second_factor(
-    session: AsyncSession, user: User, *, code: str | None, recovery_code: str | None
+    session: AsyncSession,
+    settings: Settings,
+    user: User,
+    *,
+    code: str | None,
+    recovery_code: str | None,
 ) -> bool:
     """Check (and use up) a TOTP code or a recovery code of a user with MFA on."""
     if not is_enabled(user):
         return False
     if code is not None:
-        return await _consume_code(session, user, code)
+        return await _consume_code(session, settings, user, code)
     if recovery_code is not None:
         return await _consume_recovery_code(session, user, recovery_code)
     return False
@@ -219,15 +249,17 @@ class Enrolment:
     otpauth_uri: str
 
 
-async def start_enrolment(session: AsyncSession, user: User) -> Enrolment:
-    """A new secret, pending until a code from it is confirmed; replaces a pending one."""
+async def start_enrolment(session: AsyncSession, settings: Settings, user: User) -> Enrolment:
+    """A new secret, pending until a code from it is confirmed; replaces a pending one.
+
+    Returned in clear (shown once); stored sealed."""
     if is_enabled(user):
         raise Conflict(
             "Two-factor sign-in is already on. To move to a new device, turn it off "
             "(`DELETE /me/mfa`) and enrol again."
         )
     secret = pyotp.random_base32()
-    user.mfa_secret = secret
+    user.mfa_secret = totp_secrets(settings).seal(secret)
     user.mfa_enabled_at = None
     user.mfa_last_step = None
     await session.flush()
@@ -235,37 +267,46 @@ async def start_enrolment(session: AsyncSession, user: User) -> Enrolment:
     return Enrolment(secret=secret, otpauth_uri=uri)
 
 
-async def confirm_enrolment(session: AsyncSession, user: User, *, code: str) -> list[str]:
+async def confirm_enrolment(
+    session: AsyncSession, settings: Settings, user: User, *, code: str
+) -> list[str]:
     """Turn two-factor sign-in on with a first code; returns the recovery codes (once)."""
     if is_enabled(user):
         raise Conflict("Two-factor sign-in is already on.")
     if user.mfa_secret is None:
         raise Conflict("Start enrolment first with `POST /me/mfa`.")
-    if not await _consume_code(session, user, code):
+    if not await _consume_code(session, settings, user, code):
         raise invalid_code()
     user.mfa_enabled_at = utc_now()
     await session.flush()
     return await _replace_recovery_codes(session, user)
 
 
-async def regenerate_recovery_codes(session: AsyncSession, user: User, *, code: str) -> list[str]:
+async def regenerate_recovery_codes(
+    session: AsyncSession, settings: Settings, user: User, *, code: str
+) -> list[str]:
     """New recovery codes for a current TOTP code; the old ones stop working."""
     if not is_enabled(user):
         raise Conflict("Two-factor sign-in is not on.")
-    if not await _consume_code(session, user, code):
+    if not await _consume_code(session, settings, user, code):
         raise invalid_code()
     return await _replace_recovery_codes(session, user)
 
 
 async def disable(
-    session: AsyncSession, user: User, *, code: str | None, recovery_code: str | None
+    session: AsyncSession,
+    settings: Settings,
+    user: User,
+    *,
+    code: str | None,
+    recovery_code: str | None,
 ) -> None:
     """Turn two-factor sign-in off (a current code or a recovery code proves the device).
 
     A pending enrolment is simply dropped; with nothing set up this does nothing.
     """
     if is_enabled(user) and not await verify_second_factor(
-        session, user, code=code, recovery_code=recovery_code
+        session, settings, user, code=code, recovery_code=recovery_code
     ):
         raise invalid_code("recovery_code" if code is None else "code")
     user.mfa_secret = None

@@ -25,15 +25,11 @@ from app.auth.schemas import TokenRead
 from app.core.config import SettingsDep
 from app.core.errors import Unauthorized, problem_responses
 from app.core.idempotency import shows_secret_once
-from app.core.rate_limit_http import (
-    AuthAttemptLimit,
-    client_ip,
-    rate_limiter,
-    refuse_if_exhausted,
-)
+from app.core.rate_limit_http import AuthAttemptLimit, SignInFailures
 from app.core.routing import api_router
 from app.core.security import InvalidToken, decode_mfa_token
 from app.db.session import SessionDep
+from app.db.tenancy import bind_rls_lookup
 from app.models import Organization, User
 from app.models.enums import Role
 
@@ -70,6 +66,8 @@ async def _mfa_caller(
         # API keys were refused above: a member's login is calling.
         assert principal.user_id is not None
         assert principal.role is not None
+        # RLS lets a request write its own login (and read its recovery codes) only.
+        await bind_rls_lookup(session, "app.user_id", principal.user_id)
         user = await session.get_one(User, principal.user_id)
         return MfaCaller(user, principal.organization_id, principal.role, pending=None)
     pending = await service.pending_sign_in(session, settings, mfa_token=token)
@@ -82,29 +80,13 @@ async def _mfa_caller(
 MfaCallerDep = Annotated[MfaCaller, Depends(_mfa_caller)]
 
 
-def _failure_subjects(request: Request, user: User) -> list[str]:
-    """Whose failed sign-in counters a wrong code adds to: the email and IP pair that
-    `POST /auth/token` counts, and the account itself, so spreading guesses over
-    many addresses does not multiply them."""
-    return [f"{user.email}|{client_ip(request)}", f"mfa|{user.id}"]
-
-
-async def _refuse_if_throttled(request: Request, subjects: list[str]) -> None:
-    failures = rate_limiter(request).login_failures
-    for subject in subjects:
-        await refuse_if_exhausted(request, failures, subject)
-
-
-async def _record_failure(request: Request, subjects: list[str]) -> None:
-    limiter = rate_limiter(request)
-    for subject in subjects:
-        await limiter.hit(limiter.login_failures, subject)
-
-
-async def _reset_failures(request: Request, subjects: list[str]) -> None:
-    limiter = rate_limiter(request)
-    for subject in subjects:
-        await limiter.reset(limiter.login_failures, subject)
+def _code_check(
+    request: Request, user: User, failure: type[Exception] = mfa.InvalidCode
+) -> SignInFailures:
+    """A wrong code is a failed sign-in, counted for the address and the account just as
+    a wrong password on `POST /auth/token` is (one counter per email for both), so the
+    right password does not reset what wrong codes used up."""
+    return SignInFailures(request, account=service.normalise_email(user.email), failures=(failure,))
 
 
 @router.post(
@@ -122,16 +104,10 @@ async def token_mfa(
     body: MfaTokenCreate, request: Request, session: SessionDep, settings: SettingsDep
 ) -> TokenRead:
     pending = await service.pending_sign_in(session, settings, mfa_token=body.mfa_token)
-    subjects = _failure_subjects(request, pending.user)
-    await _refuse_if_throttled(request, subjects)
-    try:
+    async with _code_check(request, pending.user, Unauthorized):
         tokens = await service.complete_sign_in(
             session, settings, pending, code=body.code, recovery_code=body.recovery_code
         )
-    except Unauthorized:
-        await _record_failure(request, subjects)
-        raise
-    await _reset_failures(request, subjects)
     return TokenRead.model_validate(tokens)
 
 
@@ -165,9 +141,9 @@ async def get_mfa(caller: MfaCallerDep, session: SessionDep) -> MfaStatusRead:
     responses=_ENROLMENT_ERRORS,
 )
 async def start_mfa_enrolment(
-    caller: MfaCallerDep, session: SessionDep, response: Response
+    caller: MfaCallerDep, session: SessionDep, settings: SettingsDep, response: Response
 ) -> MfaEnrolmentRead:
-    enrolment = await mfa.start_enrolment(session, caller.user)
+    enrolment = await mfa.start_enrolment(session, settings, caller.user)
     shows_secret_once(response)
     return MfaEnrolmentRead(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
 
@@ -190,13 +166,8 @@ async def confirm_mfa_enrolment(
     settings: SettingsDep,
     response: Response,
 ) -> MfaConfirmedRead:
-    subjects = _failure_subjects(request, caller.user)
-    await _refuse_if_throttled(request, subjects)
-    try:
-        codes = await mfa.confirm_enrolment(session, caller.user, code=body.code)
-    except mfa.InvalidCode:
-        await _record_failure(request, subjects)
-        raise
+    async with _code_check(request, caller.user):
+        codes = await mfa.confirm_enrolment(session, settings, caller.user, code=body.code)
     tokens = None
     if caller.pending is not None:
         tokens = TokenRead.model_validate(
@@ -221,15 +192,15 @@ async def confirm_mfa_enrolment(
     responses=_ENROLMENT_ERRORS,
 )
 async def regenerate_recovery_codes(
-    body: MfaCode, caller: MfaCallerDep, request: Request, session: SessionDep, response: Response
+    body: MfaCode,
+    caller: MfaCallerDep,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
 ) -> MfaRecoveryCodesRead:
-    subjects = _failure_subjects(request, caller.user)
-    await _refuse_if_throttled(request, subjects)
-    try:
-        codes = await mfa.regenerate_recovery_codes(session, caller.user, code=body.code)
-    except mfa.InvalidCode:
-        await _record_failure(request, subjects)
-        raise
+    async with _code_check(request, caller.user):
+        codes = await mfa.regenerate_recovery_codes(session, settings, caller.user, code=body.code)
     shows_secret_once(response)
     return MfaRecoveryCodesRead(recovery_codes=codes)
 
@@ -244,13 +215,14 @@ async def regenerate_recovery_codes(
     responses=problem_responses(401, 403, 422, 429),
 )
 async def disable_mfa(
-    body: MfaDisable, caller: MfaCallerDep, request: Request, session: SessionDep
+    body: MfaDisable,
+    caller: MfaCallerDep,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
-    subjects = _failure_subjects(request, caller.user)
-    await _refuse_if_throttled(request, subjects)
-    try:
-        await mfa.disable(session, caller.user, code=body.code, recovery_code=body.recovery_code)
-    except mfa.InvalidCode:
-        await _record_failure(request, subjects)
-        raise
+    async with _code_check(request, caller.user):
+        await mfa.disable(
+            session, settings, caller.user, code=body.code, recovery_code=body.recovery_code
+        )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

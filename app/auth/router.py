@@ -8,12 +8,7 @@ from app.auth.dependencies import AnyMember
 from app.auth.schemas import MeRead, RefreshCreate, SignupCreate, TokenRead, UserRead
 from app.core.config import SettingsDep
 from app.core.errors import Unauthorized, problem_response, problem_responses
-from app.core.rate_limit_http import (
-    AuthAttemptLimit,
-    client_ip,
-    rate_limiter,
-    refuse_if_exhausted,
-)
+from app.core.rate_limit_http import AuthAttemptLimit, SignInFailures
 from app.core.routing import api_router
 from app.db.session import SessionDep
 from app.models import Organization, User
@@ -59,7 +54,10 @@ async def signup(body: SignupCreate, session: SessionDep, settings: SettingsDep)
     "`…/problems/mfa-enrolment-required` with an `mfa_token` (15 minutes) that opens "
     "only the enrolment endpoints: call `POST /me/mfa` (secret and `otpauth://` URI for "
     "a QR code) and `POST /me/mfa/confirm` with `Authorization: Bearer <mfa_token>`; the "
-    "confirmation returns the recovery codes and this sign-in's tokens.",
+    "confirmation returns the recovery codes and this sign-in's tokens.\n\n"
+    "**Limits.** Failed sign-ins are limited per email, from every address together, and "
+    "per client address; then the answer is 429 with `Retry-After`, even for the right "
+    "password, and the same for an email that has no account.",
     responses=problem_responses(401, 403, 409, 422, 429),
     dependencies=[AuthAttemptLimit],
 )
@@ -72,25 +70,26 @@ async def token(
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
     organization_id: Annotated[uuid.UUID | None, Form()] = None,
 ) -> TokenRead:
-    failures = rate_limiter(request).login_failures
-    failure_key = f"{username.strip().lower()}|{client_ip(request)}"
-    await refuse_if_exhausted(request, failures, failure_key)
-    try:
-        tokens = await service.authenticate(
-            session, settings, email=username, password=password, organization_id=organization_id
-        )
-    except Unauthorized:
-        await rate_limiter(request).hit(failures, failure_key)
-        raise
-    except service.OrganizationChoiceRequired as choice:
-        return problem_response(  # type: ignore[return-value]
-            409,
-            "organization-required",
-            "Choose an organization",
-            "You belong to several organizations; send `organization_id`.",
-            organizations=[{"id": str(oid), "name": name} for oid, name in choice.organizations],
-        )
-    await rate_limiter(request).reset(failures, failure_key)
+    account = service.normalise_email(username)
+    async with SignInFailures(request, account=account, failures=(Unauthorized,)):
+        try:
+            tokens = await service.authenticate(
+                session,
+                settings,
+                email=username,
+                password=password,
+                organization_id=organization_id,
+            )
+        except service.OrganizationChoiceRequired as choice:
+            return problem_response(  # type: ignore[return-value]
+                409,
+                "organization-required",
+                "Choose an organization",
+                "You belong to several organizations; send `organization_id`.",
+                organizations=[
+                    {"id": str(oid), "name": name} for oid, name in choice.organizations
+                ],
+            )
     return TokenRead.model_validate(tokens)
 
 

@@ -49,9 +49,11 @@ def normalise_email(email: str) -> str:
 
 
 async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
-    return (
-        await session.execute(select(User).where(User.email == normalise_email(email)))
-    ).scalar_one_or_none()
+    """The login with this email, whatever organization the session is bound to: RLS
+    shows it for this lookup (`app.lookup_email`), for reading only."""
+    email = normalise_email(email)
+    await bind_rls_lookup(session, "app.lookup_email", email)
+    return (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
 
 
 async def signup(
@@ -69,8 +71,13 @@ async def signup(
     organization = Organization(id=uuid.uuid4(), name=organization_name)
     await bind_organization(session, organization.id)
     user = User(
-        email=normalise_email(email), full_name=full_name, password_hash=hash_password(password)
+        id=uuid.uuid4(),
+        email=normalise_email(email),
+        full_name=full_name,
+        password_hash=hash_password(password),
     )
+    # RLS lets a request write only its own login.
+    await bind_rls_lookup(session, "app.user_id", user.id)
     session.add_all([organization, user])
     await session.flush()
     session.add(Membership(organization_id=organization.id, user_id=user.id, role=Role.owner))
@@ -146,6 +153,8 @@ async def pending_sign_in(
         purpose = mfa.Purpose(claims.purpose)
     except (InvalidToken, ValueError) as exc:
         raise Unauthorized(_EXPIRED_SIGN_IN) from exc
+    # The login the second factor is checked (and its last step written) for.
+    await bind_rls_lookup(session, "app.user_id", claims.user_id)
     user = await session.get(User, claims.user_id)
     await bind_organization(session, claims.organization_id)
     membership = (
@@ -168,7 +177,7 @@ async def complete_sign_in(
     if not mfa.is_enabled(pending.user):
         raise Unauthorized("Two-factor sign-in is not set up for this account; sign in again.")
     if not await mfa.verify_second_factor(
-        session, pending.user, code=code, recovery_code=recovery_code
+        session, settings, pending.user, code=code, recovery_code=recovery_code
     ):
         raise Unauthorized("The code is not valid, or was already used.")
     return await issue_tokens(

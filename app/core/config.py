@@ -1,16 +1,20 @@
 """Settings from `COACH_*` environment variables, read once per process."""
 
+import ipaddress
+import json
 import logging
 import os
+import re
 import secrets
 from enum import StrEnum
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +57,10 @@ class Settings(BaseSettings):
     database_jit: bool = False
 
     jwt_secret: SecretStr | None = None
+    # Encrypt TOTP secrets at rest (app/core/encryption.py): comma-separated, each at least
+    # MIN_JWT_SECRET_BYTES; the first encrypts, every one decrypts (rotation). Required in
+    # production; elsewhere a missing one is derived from the JWT secret.
+    totp_encryption_keys: SecretStr | None = None
     jwt_issuer: str = "coach-api"
     jwt_audience: str = "coach-api"
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
@@ -70,9 +78,20 @@ class Settings(BaseSettings):
     idempotency_max_records_per_caller: int = Field(default=10_000, ge=1)
     log_level: str = "INFO"
 
-    # Failed logins per email+IP inside the window before 429.
-    login_max_failures: int = 5
-    login_failure_window_seconds: int = 300
+    # Failed sign-ins (a wrong password or second-factor code) per email, counted from
+    # every address together, so guesses spread over many addresses add up; unknown
+    # emails are counted alike. A success does not reset it (README, "Sign-in limits").
+    login_max_failures: int = Field(default=10, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1)
+    # Failed sign-ins per client address, over every email: generous, since one office
+    # or mobile network shares an address; it stops one address trying many accounts.
+    login_max_failures_per_ip: int = Field(default=100, ge=1)
+    login_failure_window_seconds_per_ip: int = Field(default=300, ge=1)
+    # Proxies (addresses or CIDR networks, IPv4 or IPv6) whose `X-Forwarded-For` is
+    # believed: comma-separated or a JSON list. Empty: the connection's peer is the client.
+    trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=list
+    )
 
     # Request rate limits (fixed windows). Counters live in this process unless
     # `redis_url` is set, which shares them across API processes; if Redis cannot be
@@ -82,8 +101,10 @@ class Settings(BaseSettings):
     rate_limit_window_seconds: int = Field(default=60, ge=1)
     rate_limit_per_user: int = Field(default=600, ge=1)
     rate_limit_per_api_key: int = Field(default=600, ge=1)
-    # Sign-up, sign-in and refresh, per client IP: stricter, they are what attackers try.
-    rate_limit_auth_per_ip: int = Field(default=10, ge=1)
+    # Every sign-up, sign-in, second-factor step, refresh and invitation acceptance per
+    # client address: a flood guard (each sign-in costs an argon2 check) wide enough for
+    # a few thousand people behind one address; guessing is stopped by `login_*` above.
+    rate_limit_auth_per_ip: int = Field(default=300, ge=1)
 
     # Webhooks. Private, loopback and link-local receivers are refused unless allowed
     # (local development and tests only).
@@ -103,6 +124,22 @@ class Settings(BaseSettings):
     # <token>`; without one it is open in development and absent (404) in production.
     metrics_token: SecretStr | None = None
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_trusted_proxies(cls, value: object) -> object:
+        """`10.0.0.0/8, 2001:db8::/32` or `["10.0.0.1"]`; a network with host bits set
+        (`10.0.0.5/8`) is refused rather than widened."""
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else re.split(r"[\s,]+", text)
+        if not isinstance(value, list | tuple):
+            return value
+        return [
+            entry if isinstance(entry, IPv4Network | IPv6Network) else _network(str(entry))
+            for entry in value
+            if not isinstance(entry, str) or entry.strip()
+        ]
+
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> "Settings":
         if self.env is Environment.production:
@@ -110,6 +147,13 @@ class Settings(BaseSettings):
                 raise ValueError("COACH_JWT_SECRET is required in production")
             if len(self.jwt_secret.get_secret_value().encode()) < MIN_JWT_SECRET_BYTES:
                 raise ValueError(f"COACH_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes")
+            if self.totp_encryption_keys is None:
+                raise ValueError("COACH_TOTP_ENCRYPTION_KEYS is required in production")
+        if self.totp_encryption_keys is not None:
+            keys = self.totp_encryption_keys.get_secret_value().split(",")
+            if any(len(key.strip().encode()) < MIN_JWT_SECRET_BYTES for key in keys):
+                short = f"each key must be at least {MIN_JWT_SECRET_BYTES} bytes"
+                raise ValueError(f"COACH_TOTP_ENCRYPTION_KEYS: {short}")
         return self
 
     @property
@@ -131,6 +175,14 @@ class Settings(BaseSettings):
         # Tests drive the worker themselves, one step at a time.
         return self.is_sqlite and self.env is not Environment.test
 
+    def totp_keys(self) -> list[str]:
+        """The keys TOTP secrets are encrypted with, the current one first: those of
+        `COACH_TOTP_ENCRYPTION_KEYS`, or (outside production) the JWT secret, which
+        app/core/encryption.py stretches with HKDF into a key of its own."""
+        if self.totp_encryption_keys is not None:
+            return [key.strip() for key in self.totp_encryption_keys.get_secret_value().split(",")]
+        return [self.signing_secret()]
+
     def signing_secret(self) -> str:
         """The JWT secret; in development, generated once and kept in a local file."""
         if self.jwt_secret is not None:
@@ -151,6 +203,13 @@ class Settings(BaseSettings):
             LOCAL_SECRETS_FILE,
         )
         return generated
+
+
+def _network(text: str) -> IPv4Network | IPv6Network:
+    try:
+        return ipaddress.ip_network(text.strip(), strict=True)
+    except ValueError as exc:
+        raise ValueError(f"COACH_TRUSTED_PROXIES: {exc}") from None
 
 
 @lru_cache

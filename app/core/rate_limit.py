@@ -1,10 +1,11 @@
 """Rate limits: named policies counted in fixed windows, in memory or in Redis.
 
 A policy allows `quota` units per `window_seconds` for one subject (a user, an
-API key, an IP, an email+IP pair). A window opens at a subject's first hit and
-its counter expires with it. Counters live in the process by default; with
-`COACH_REDIS_URL` they live in Redis (one atomic script per hit), so the limit
-holds across every API process.
+API key, a client address, an email). A window opens at a subject's first hit and
+its counter expires with it; `release` gives one unit back (a sign-in attempt
+counted as a failure before it was checked, that turned out not to be one).
+Counters live in the process by default; with `COACH_REDIS_URL` they live in
+Redis (one atomic script per hit), so the limit holds across every API process.
 
 Redis failing must not take the API down with it: an unreachable Redis lets
 requests through (fail open), logs a warning, and is not retried for a few
@@ -35,7 +36,8 @@ _REDIS_SOCKET_TIMEOUT_SECONDS = 0.25
 
 @dataclass(frozen=True, slots=True)
 class RateLimitPolicy:
-    name: str  # in headers and problems: "user", "api-key", "auth-ip", "login-failures"
+    # In headers and problems: "user", "api-key", "auth-ip", "login-failures", …
+    name: str
     quota: int
     window_seconds: int
     per: str  # what one counter belongs to, for people: "user", "IP address", …
@@ -72,6 +74,9 @@ class CounterStore(Protocol):
     async def read(self, key: str) -> tuple[int, float]:
         """The count and seconds left, (0, 0) for no open window."""
 
+    async def decrement(self, key: str) -> None:
+        """Take one back from an open window (never below 0; no window: nothing)."""
+
     async def delete(self, key: str) -> None: ...
 
     async def close(self) -> None: ...
@@ -97,6 +102,11 @@ class MemoryCounterStore:
         now = self._now()
         ends_at, count = self._counters.get(key, (0.0, 0))
         return (count, ends_at - now) if ends_at > now else (0, 0.0)
+
+    async def decrement(self, key: str) -> None:
+        ends_at, count = self._counters.get(key, (0.0, 0))
+        if ends_at > self._now() and count > 0:
+            self._counters[key] = (ends_at, count - 1)
 
     async def delete(self, key: str) -> None:
         self._counters.pop(key, None)
@@ -130,6 +140,15 @@ _READ = """
 local count = tonumber(redis.call('GET', KEYS[1]) or '0')
 return {count, redis.call('PTTL', KEYS[1])}
 """
+# DECR keeps the key's TTL; a missing or spent counter is left alone (never negative,
+# never a key without a TTL).
+_DECREMENT = """
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count > 0 then
+  redis.call('DECR', KEYS[1])
+end
+return 0
+"""
 
 
 class RedisCounterStore:
@@ -143,6 +162,7 @@ class RedisCounterStore:
         )
         self._increment = self._redis.register_script(_INCREMENT)
         self._read = self._redis.register_script(_READ)
+        self._decrement = self._redis.register_script(_DECREMENT)
 
     async def increment(self, key: str, window_seconds: int) -> tuple[int, float]:
         count, ttl_ms = await self._increment(keys=[key], args=[window_seconds * 1000])
@@ -151,6 +171,9 @@ class RedisCounterStore:
     async def read(self, key: str) -> tuple[int, float]:
         count, ttl_ms = await self._read(keys=[key])
         return (int(count), int(ttl_ms) / 1000) if int(ttl_ms) > 0 else (0, 0.0)
+
+    async def decrement(self, key: str) -> None:
+        await self._decrement(keys=[key])
 
     async def delete(self, key: str) -> None:
         await self._redis.delete(key)
@@ -171,11 +194,20 @@ class RateLimiter:
         self.auth_ip = RateLimitPolicy(
             "auth-ip", settings.rate_limit_auth_per_ip, window, "IP address"
         )
+        # Failed sign-ins: per email from every address (distributed guessing against
+        # one account), and per address over every email (one address trying many).
         self.login_failures = RateLimitPolicy(
             "login-failures",
             settings.login_max_failures,
             settings.login_failure_window_seconds,
-            "email and IP address",
+            "email",
+            unit="failed sign-ins",
+        )
+        self.login_failures_ip = RateLimitPolicy(
+            "login-failures-ip",
+            settings.login_max_failures_per_ip,
+            settings.login_failure_window_seconds_per_ip,
+            "IP address",
             unit="failed sign-ins",
         )
         self._store = store
@@ -200,6 +232,11 @@ class RateLimiter:
         key = self._key(policy, subject)
         counted = await self._guarded(lambda: self._store.read(key))
         return None if counted is None else _usage(policy, *counted)
+
+    async def release(self, policy: RateLimitPolicy, subject: str) -> None:
+        """Give back one unit `hit` counted in the window still open."""
+        key = self._key(policy, subject)
+        await self._guarded(lambda: self._store.decrement(key))
 
     async def reset(self, policy: RateLimitPolicy, subject: str) -> None:
         key = self._key(policy, subject)

@@ -2,17 +2,22 @@
 
 - Every authenticated request counts against its caller: the user behind an
   access token, or the API key (`RateLimitMiddleware`).
-- Sign-up, sign-in and refresh also count against the client IP, with a
-  stricter quota (`AuthAttemptLimit` on those routes).
+- Sign-up, sign-in, the second-factor step, refresh and invitation acceptance
+  also count against the client address (`AuthAttemptLimit` on those routes).
+- A password or second-factor code is checked only inside `SignInFailures`:
+  failed sign-ins are limited per email (from every address together) and per
+  client address (over every email).
 - Responses carry the IETF draft `RateLimit-Policy` and `RateLimit` fields
   (draft-ietf-httpapi-ratelimit-headers) for the limits the request met; a
   refusal is a 429 problem naming the limit, with `Retry-After`.
 
-The client IP is the ASGI peer address; behind a proxy, uvicorn's
-`--proxy-headers` / `FORWARDED_ALLOW_IPS` decide whom to believe.
+The client address is `client_ip`: the ASGI peer, or, when the peer is one of
+`COACH_TRUSTED_PROXIES`, what `X-Forwarded-For` says (`client_address`).
 """
 
 from collections.abc import Sequence
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
+from types import TracebackType
 from typing import Any
 
 from fastapi import Depends, Request
@@ -36,7 +41,83 @@ def rate_limiter(request: Request) -> RateLimiter:
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address, as everything that keys on it must see it."""
+    settings: Settings = request.app.state.settings
+    return client_address(request.scope, settings.trusted_proxies)
+
+
+def client_address(scope: Scope, trusted: Sequence[IPv4Network | IPv6Network]) -> str:
+    """The peer address, unless the peer is a trusted proxy: then the right-most
+    `X-Forwarded-For` entry that is not itself a trusted proxy.
+
+    Each proxy appends the address it was connected from, so only entries from the
+    right up to the first untrusted one were written by proxies we trust; anything
+    further left is whatever the client sent. An entry that is not an address (empty,
+    `unknown`, garbage) ends the walk at the trusted hop to its right, so a client can
+    neither choose its own address nor get a 500. All entries trusted: the left-most.
+    """
+    peer = scope.get("client")
+    host = str(peer[0]) if peer else "unknown"
+    parsed = _address(host)
+    if parsed is None:
+        return host
+    if not _is_trusted(parsed, trusted):
+        return str(parsed)
+    forwarded = ",".join(
+        value.decode("latin-1") for name, value in scope["headers"] if name == b"x-forwarded-for"
+    )
+    client = parsed
+    for entry in reversed(forwarded.split(",")) if forwarded else ():
+        hop = _address(entry)
+        if hop is None:
+            break
+        client = hop
+        if not _is_trusted(hop, trusted):
+            break
+    return str(client)
+
+
+def _address(text: str) -> IPv4Address | IPv6Address | None:
+    """An address as proxies write it: `192.0.2.1`, `192.0.2.1:443`, `2001:db8::1`,
+    `[2001:db8::1]:443`; IPv4-mapped IPv6 as IPv4, without a zone. None if not one."""
+    text = text.strip(" \t")
+    if text.startswith("["):
+        text, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not (rest.startswith(":") and _is_port(rest[1:]))):
+            return None
+    elif text.count(":") == 1:
+        text, _, port = text.partition(":")
+        if not _is_port(port):
+            return None
+    try:
+        address = ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, IPv6Address):
+        if address.ipv4_mapped is not None:
+            return address.ipv4_mapped
+        return IPv6Address(int(address))  # without a `%zone`
+    return address
+
+
+def _is_port(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 5
+
+
+def _is_trusted(
+    address: IPv4Address | IPv6Address, trusted: Sequence[IPv4Network | IPv6Network]
+) -> bool:
+    return any(address in network for network in trusted)
+
+
+def address_subject(request: Request) -> str:
+    """What per-address limits count: the client address, an IPv6 one by its /64 (the
+    smallest network one subscriber gets, whose addresses it can change at will)."""
+    address = client_ip(request)
+    parsed = _address(address)
+    if isinstance(parsed, IPv6Address):
+        return str(IPv6Network((parsed, 64), strict=False))
+    return address
 
 
 def limit_exceeded(usage: Usage) -> TooManyRequests:
@@ -79,20 +160,69 @@ async def enforce(request: Request, policy: RateLimitPolicy, subject: str) -> No
         raise limit_exceeded(usage)
 
 
-async def refuse_if_exhausted(request: Request, policy: RateLimitPolicy, subject: str) -> None:
-    """429 if `subject` has nothing left under `policy`, without counting this request."""
-    usage = await rate_limiter(request).peek(policy, subject)
-    if usage is not None and usage.exhausted:
-        raise limit_exceeded(usage)
-
-
 async def _limit_auth_attempts_by_ip(request: Request) -> None:
     limiter = rate_limiter(request)
-    await enforce(request, limiter.auth_ip, client_ip(request))
+    await enforce(request, limiter.auth_ip, address_subject(request))
 
 
 AuthAttemptLimit = Depends(_limit_auth_attempts_by_ip)
 """Route dependency: every attempt counts against the client IP (`auth-ip` policy)."""
+
+
+class SignInFailures:
+    """One check of a sign-in secret (a password, a second-factor code), counted as a
+    failed sign-in against the client address and the account before it is made.
+
+        async with SignInFailures(request, account=email, failures=(Unauthorized,)):
+            ...  # check the secret
+
+    Entering refuses with 429 when the address (`login-failures-ip`) or the account
+    (`login-failures`, keyed by the normalised email, known or not: the answer is the
+    same) has no failure left. Leaving with one of `failures` keeps the count; leaving
+    any other way (success, a right password that owes a second factor, a database
+    error) gives the units back, so only failures count, and a success resets nothing:
+    not the address's count, which other accounts' guesses share, nor the account's,
+    which would hand a guesser a fresh budget whenever the owner signs in.
+
+    Counting first means concurrent guesses cannot all pass a check made before any
+    of them failed: at most the quota is ever being tried or failed in a window.
+    """
+
+    def __init__(
+        self, request: Request, *, account: str, failures: tuple[type[Exception], ...]
+    ) -> None:
+        limiter = rate_limiter(request)
+        self._limiter = limiter
+        self._failures = failures
+        self._subjects = (
+            (limiter.login_failures_ip, address_subject(request)),
+            (limiter.login_failures, account),
+        )
+        self._counted: list[tuple[RateLimitPolicy, str]] = []
+
+    async def __aenter__(self) -> None:
+        for policy, subject in self._subjects:
+            usage = await self._limiter.hit(policy, subject)
+            if usage is None:
+                continue  # the store is unreachable: fail open, like every limit
+            self._counted.append((policy, subject))
+            if usage.exceeded:
+                await self._release()  # a refused attempt is no failed sign-in
+                raise limit_exceeded(usage)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc is None or not isinstance(exc, self._failures):
+            await self._release()
+
+    async def _release(self) -> None:
+        for policy, subject in self._counted:
+            await self._limiter.release(policy, subject)
+        self._counted.clear()
 
 
 class RateLimitMiddleware:

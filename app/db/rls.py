@@ -29,9 +29,19 @@ TENANT_TABLES: tuple[str, ...] = (  # every table with organization_id; migratio
 CURRENT_ORG = "nullif(current_setting('app.organization_id', true), '')::uuid"
 CURRENT_USER = "nullif(current_setting('app.user_id', true), '')::uuid"
 CURRENT_LOOKUP = "nullif(current_setting('app.lookup_id', true), '')::uuid"
+CURRENT_LOOKUP_EMAIL = "nullif(current_setting('app.lookup_email', true), '')"
+
+# The policies, by name: `tenant_isolation` (FOR ALL: the organization bound) on every
+# tenant table; `pre_auth_lookup` (FOR SELECT only) on the tables below and on users;
+# `own_row` (FOR ALL: the login the request acts for) and `member_of_organization`
+# (FOR SELECT) on the identity tables.
+POLICY_NAMES = ("tenant_isolation", "pre_auth_lookup", "own_row", "member_of_organization")
 
 # Extra rows some tables show before the organization is known: a user's own
-# memberships at login, and one token or key looked up by its id.
+# memberships (and their organizations) at login, and one token, key or invitation
+# looked up by its id. Read only: a policy FOR SELECT of its own, so no lookup setting
+# ever lets a row of another organization be updated or deleted; every write comes
+# after `bind_organization`.
 PRE_AUTH_VISIBILITY: dict[str, str] = {
     "organizations": (
         f"id IN (SELECT organization_id FROM memberships WHERE user_id = {CURRENT_USER})"  # noqa: S608
@@ -45,18 +55,56 @@ PRE_AUTH_VISIBILITY: dict[str, str] = {
 
 def enable_rls(table: str, key_column: str = "organization_id") -> list[str]:
     condition = f"{key_column} = {CURRENT_ORG}"
+    statements = [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY tenant_isolation ON {table} FOR ALL"
+        f" USING ({condition}) WITH CHECK ({condition})",
+    ]
     extra = PRE_AUTH_VISIBILITY.get(table)
-    readable = f"{condition} OR {extra}" if extra else condition
+    if extra:
+        statements.append(f"CREATE POLICY pre_auth_lookup ON {table} FOR SELECT USING ({extra})")
+    return statements
+
+
+# Logins are global (one user, several organizations), so `users` and
+# `mfa_recovery_codes` carry no organization_id. A request sees of them only what it
+# needs: its own login (`app.user_id`: set once a password, an mfa_token or an access
+# token names the user, and by erasure for the login it deletes), read and written; the
+# logins of the bound organization's members (member lists, reports, invitations), read;
+# and at sign-in, sign-up and invitation acceptance the one login with the email given
+# (`app.lookup_email`), read. Recovery codes: the own login's only.
+IDENTITY_POLICIES: dict[str, tuple[str, ...]] = {
+    "users": (
+        f"CREATE POLICY own_row ON users FOR ALL"
+        f" USING (id = {CURRENT_USER}) WITH CHECK (id = {CURRENT_USER})",
+        "CREATE POLICY member_of_organization ON users FOR SELECT USING (EXISTS ("  # noqa: S608
+        "SELECT 1 FROM memberships WHERE memberships.user_id = users.id"
+        f" AND memberships.organization_id = {CURRENT_ORG}))",
+        f"CREATE POLICY pre_auth_lookup ON users FOR SELECT USING (email = {CURRENT_LOOKUP_EMAIL})",
+    ),
+    "mfa_recovery_codes": (
+        f"CREATE POLICY own_row ON mfa_recovery_codes FOR ALL"
+        f" USING (user_id = {CURRENT_USER}) WITH CHECK (user_id = {CURRENT_USER})",
+    ),
+}
+
+
+def enable_identity_rls(table: str) -> list[str]:
     return [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
-        f"CREATE POLICY tenant_isolation ON {table} USING ({readable}) WITH CHECK ({condition})",
+        *IDENTITY_POLICIES[table],
     ]
+
+
+def drop_policies(table: str) -> list[str]:
+    return [f"DROP POLICY IF EXISTS {name} ON {table}" for name in POLICY_NAMES]
 
 
 def disable_rls(table: str) -> list[str]:
     return [
-        f"DROP POLICY IF EXISTS tenant_isolation ON {table}",
+        *drop_policies(table),
         f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
     ]

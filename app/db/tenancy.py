@@ -4,8 +4,10 @@
   `organization_id = <the session's organization>` added; with no organization
   bound it raises instead of returning every tenant's rows.
 * PostgreSQL RLS: each transaction carries `app.organization_id` (and, for the
-  few lookups that happen before the organization is known, `app.user_id` or
-  `app.lookup_id`); the policies in `app/db/rls.py` read them.
+  few lookups that happen before the organization is known, `app.user_id`,
+  `app.lookup_id` or `app.lookup_email`); the policies in `app/db/rls.py` read them.
+  Those lookups only ever read: a write needs the organization bound (or, for a
+  login itself, `app.user_id`).
 
 `unscoped()` is the one escape hatch; grep for it in reviews.
 
@@ -57,11 +59,13 @@ async def bind_organization(session: AsyncSession, organization_id: uuid.UUID) -
     await _set_rls(session, "app.organization_id", str(organization_id))
 
 
-async def bind_rls_lookup(session: AsyncSession, name: str, value: uuid.UUID) -> None:
-    """Let RLS show the one row a pre-authentication lookup needs.
+async def bind_rls_lookup(session: AsyncSession, name: str, value: uuid.UUID | str) -> None:
+    """Let RLS show the rows a lookup needs before (or beside) the organization.
 
-    `name` is `app.user_id` (a user's own memberships at login) or
-    `app.lookup_id` (a refresh token, invitation or API key by its id).
+    `name` is `app.user_id` (the login the request acts for: its own row and recovery
+    codes, read and written; its memberships and their organizations at login, read),
+    `app.lookup_id` (a refresh token, invitation or API key by its id, read) or
+    `app.lookup_email` (the login with this normalised email, read).
     """
     await _set_rls(session, name, str(value))
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.config import Settings
 from app.core.time import utc_now
 from app.db.session import create_engine, create_sessionmaker
+from app.db.tenancy import bind_rls_lookup
 from app.demo.caseload import CLIENTS
 from app.demo.cast import COACHES, DEMO_ORGANIZATION, DEMO_PASSWORD, OWNER
 from app.demo.practice import logins, write_practice
@@ -41,6 +42,8 @@ async def seed_demo(session: AsyncSession, *, now: datetime | None = None) -> bo
 
     Returns whether anything was created.
     """
+    # Read through RLS as a sign-in reads a login: by its email.
+    await bind_rls_lookup(session, "app.lookup_email", OWNER.email)
     existing = await session.execute(select(User.id).where(User.email == OWNER.email))
     if existing.first() is not None:
         return False

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.security import hash_password
-from app.db.tenancy import bind_organization
+from app.db.tenancy import bind_organization, bind_rls_lookup
 from app.demo.build import ClientStory
 from app.demo.cast import (
     COACHES,
@@ -69,8 +69,12 @@ async def write_practice(
         for login in logins(clients)
     }
     session.add(organization)
-    session.add_all(users.values())
     await session.flush()
+    for user in users.values():
+        # RLS lets a session write only the login it acts for: one at a time.
+        await bind_rls_lookup(session, "app.user_id", user.id)
+        session.add(user)
+        await session.flush()
     session.add_all(
         Membership(
             organization_id=organization.id,

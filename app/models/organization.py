@@ -26,16 +26,18 @@ class Organization(IdMixin, TimestampMixin, VersionedMixin, Base):
 
 
 class User(IdMixin, TimestampMixin, Base):
-    """A login. Global: one person may belong to several organizations."""
+    """A login. Global: one person may belong to several organizations, so RLS shows a
+    request only the logins it needs (`app/db/rls.py`)."""
 
     __tablename__ = "users"
 
     email: Mapped[str] = mapped_column(String(320), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
-    # Two-factor sign-in (TOTP). The secret is kept as is, not hashed: checking a code
-    # needs it. Set when enrolment starts; in force once `mfa_enabled_at` is set.
-    mfa_secret: Mapped[str | None] = mapped_column(String(64))
+    # Two-factor sign-in (TOTP). The secret is encrypted, not hashed: checking a code
+    # needs it (`app/core/encryption.py`). Set when enrolment starts; in force once
+    # `mfa_enabled_at` is set.
+    mfa_secret: Mapped[str | None] = mapped_column(String(255))
     mfa_enabled_at: Mapped[datetime | None]
     # The TOTP time step of the last accepted code: a code never works twice.
     mfa_last_step: Mapped[int | None] = mapped_column(BigInteger)
@@ -44,7 +46,8 @@ class User(IdMixin, TimestampMixin, Base):
 class MfaRecoveryCode(IdMixin, Base):
     """A single-use code that stands in for the authenticator app; kept as a digest.
 
-    Per user, like `users` (a login is global), so not a tenant table.
+    Per user, like `users` (a login is global), so not a tenant table; RLS shows a
+    request only its own user's codes (`app/db/rls.py`).
     """
 
     __tablename__ = "mfa_recovery_codes"

@@ -25,6 +25,7 @@ from app.core.errors import (
 from app.core.pagination import PageParams, SortKey, paginate
 from app.core.security import hash_password, hash_secret, new_secret, verify_password
 from app.core.time import utc_now
+from app.db.tenancy import bind_rls_lookup
 from app.events.service import record_event
 from app.models import ApiKey, ClientCoach, Invitation, Membership, Organization, RefreshToken, User
 from app.models.enums import ADMIN_ROLES, Role, Scope
@@ -116,7 +117,16 @@ async def _readable_client_id(
 ) -> uuid.UUID:
     client = await clients_repository.get_readable(session, principal, client_id)
     if client is None:
-        raise Unprocessable("No client with this id that you may see.", field="client_id")
+        raise Unprocessable(
+            "`client_id` must be a client you may see.",
+            errors=[
+                {
+                    "loc": ["body", "client_id"],
+                    "msg": "no client with this id that you may see",
+                    "type": "client",
+                }
+            ],
+        )
     return client.id
 
 
@@ -248,8 +258,13 @@ async def accept_invitation(
     user = await auth_service.find_user_by_email(session, invitation.email)
     if user is None:
         user = User(
-            email=invitation.email, full_name=full_name, password_hash=hash_password(password)
+            id=uuid.uuid4(),
+            email=invitation.email,
+            full_name=full_name,
+            password_hash=hash_password(password),
         )
+        # RLS lets a request write only its own login.
+        await bind_rls_lookup(session, "app.user_id", user.id)
         session.add(user)
         await session.flush()
     elif not verify_password(password, user.password_hash):

@@ -90,7 +90,12 @@ async def test_a_configured_token_is_required(settings: Settings) -> None:
 
 async def test_production_without_a_token_does_not_expose_metrics(settings: Settings) -> None:
     production = Settings.model_validate(
-        {**settings.model_dump(), "env": Environment.production, "jwt_secret": settings.jwt_secret}
+        {
+            **settings.model_dump(),
+            "env": Environment.production,
+            "jwt_secret": settings.jwt_secret,
+            "totp_encryption_keys": "production-totp-key-" + "m" * 40,
+        }
     )
     async with _serve(production) as http:
         assert (await http.get("/metrics")).status_code == 404

@@ -139,6 +139,7 @@ async def test_production_requires_https() -> None:
     production = Settings(
         env=Environment.production,
         jwt_secret="production-secret-" + "y" * 40,  # type: ignore[arg-type]
+        totp_encryption_keys="production-totp-key-" + "y" * 40,  # type: ignore[arg-type]
     )
     with pytest.raises(Unprocessable, match="https"):
         await check_url(production, "http://hooks.example.com/coach")
