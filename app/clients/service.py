@@ -141,13 +141,9 @@ async def delete_client(session: AsyncSession, principal: Principal, client: Cli
     await session.flush()
 
 
-async def _staff_member(session: AsyncSession, user_id: uuid.UUID) -> Membership | None:
+async def _member_role(session: AsyncSession, user_id: uuid.UUID) -> str | None:
     return (
-        await session.execute(
-            select(Membership).where(
-                Membership.user_id == user_id, Membership.role.in_([r.value for r in STAFF_ROLES])
-            )
-        )
+        await session.execute(select(Membership.role).where(Membership.user_id == user_id))
     ).scalar_one_or_none()
 
 
@@ -156,8 +152,12 @@ async def assign_coach(
 ) -> bool:
     """Assign a coach; returns False when it already was (PUT is idempotent)."""
     require_role(principal, ADMIN_ROLES, "assign coaches")
-    if await _staff_member(session, coach_id) is None:
-        raise Unprocessable("That user is not a coach, admin or owner of this organization.")
+    role = await _member_role(session, coach_id)
+    if role is None:
+        # A path id like any other: someone outside the organization does not exist here.
+        raise NotFound("No member with this id.")
+    if role not in {r.value for r in STAFF_ROLES}:
+        raise Unprocessable("That member is a client login, not a coach, admin or owner.")
     existing = await session.get(ClientCoach, (client.id, coach_id))
     if existing is not None:
         return False

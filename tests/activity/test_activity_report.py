@@ -280,7 +280,10 @@ async def test_no_contact_details_free_text_or_coach_notes_reach_either_format(
     seeker = await _march_2024(client, db)
 
     for fmt in ("csv", "html"):
-        text = (await _report(client, seeker.owner, seeker.client_id, format=fmt, **MARCH)).text
+        response = await _report(client, seeker.owner, seeker.client_id, format=fmt, **MARCH)
+        assert response.status_code == 200, response.text
+        text = response.text
+        assert "Informational interview" in text or "informational" in text.lower()
         leaked = [secret for secret in SECRETS if secret in text]
         assert leaked == [], f"{fmt}: {leaked}"
         assert "@" not in text.replace("@page", "").replace("@media", "")

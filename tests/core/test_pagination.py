@@ -82,12 +82,25 @@ def _cursor(values: object) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
-async def test_invalid_cursor_is_a_422_problem(client: httpx.AsyncClient) -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/clients",
+        "/api/v1/events",
+        "/api/v1/audit-log",
+        "/api/v1/members",
+        "/api/v1/api-keys",
+        "/api/v1/webhook-endpoints",
+    ],
+)
+async def test_invalid_cursor_is_a_422_problem(client: httpx.AsyncClient, path: str) -> None:
     owner = await signup(client)
     await create_client(client, owner)
     forged = [
         _cursor([1, 2]),
         _cursor(["x", "y"]),
+        _cursor(["2020-01-01T00:00:00+00:00", {"uuid": str(uuid.uuid4())}]),
+        _cursor([1577836800, {"uuid": str(uuid.uuid4())}]),
         _cursor([{"dt": "not a date"}, {"uuid": "nope"}]),
         _cursor([{"dt": "2020-01-01T00:00:00+00:00"}, "not-a-uuid"]),
         _cursor([{"dt": "2020-01-01T00:00:00+00:00"}, {"uuid": "not-a-uuid"}]),
@@ -100,9 +113,7 @@ async def test_invalid_cursor_is_a_422_problem(client: httpx.AsyncClient) -> Non
         _cursor([{"when": "2020-01-01T00:00:00+00:00"}, {"uuid": str(uuid.uuid4())}]),
     ]
     for cursor in ("not-a-cursor!", "W10", "eyJhIjoxfQ", "WyJ4Il0", *forged):
-        response = await client.get(
-            "/api/v1/clients", params={"cursor": cursor}, headers=owner.headers
-        )
+        response = await client.get(path, params={"cursor": cursor}, headers=owner.headers)
         assert response.status_code == 422, (cursor, response.text)
         assert response.headers["content-type"] == "application/problem+json"
 

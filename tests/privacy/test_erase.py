@@ -122,6 +122,8 @@ async def test_erasure_leaves_no_personal_data_and_keeps_the_counts(
         assert "Lovelaceworth-n" in untouched.text
         assert "Hopperton-n" in untouched.text
         log = await client.get("/api/v1/audit-log?limit=200", headers=owner.headers)
+        assert log.status_code == 200, log.text
+        assert any(entry["action"] == "erase" for entry in log.json()["data"])
         for value in data.personal:
             assert value not in log.text
 
