@@ -19,8 +19,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/coach-api serve --migrate --host 127.0.0.1 --port 8000
 
+# One worker per core, a test file per worker at a time (module-scoped worlds are built
+# once); each worker creates and drops its own SQLite and PostgreSQL databases.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # The contract fuzzer's long run (`make test` runs a short one): every operation as every
 # caller, many examples each, plus schemathesis' coverage phase. PostgreSQL too when

@@ -30,6 +30,7 @@ from app.core.metrics import Metrics, MetricsMiddleware
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.core.rate_limit import RateLimiter
 from app.core.rate_limit_http import RateLimitMiddleware
+from app.core.security import configure_password_hashing
 from app.db.session import create_engine, create_sessionmaker
 from app.events.router import router as events_router
 from app.interactions.router import router as interactions_router
@@ -79,6 +80,7 @@ write was being saved: it may have been, so read before sending it again.
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    configure_password_hashing(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

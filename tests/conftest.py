@@ -8,7 +8,7 @@ Tests isolate themselves by working in a fresh organization each.
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,12 +21,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 
 from app.cli import alembic_config
 from app.core.config import Environment, Settings
+from app.core.security import configure_password_hashing
 from app.db.session import async_database_url, create_engine, create_sessionmaker
 from app.main import create_app
 
 POSTGRES_URL = os.environ.get("COACH_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
 TEST_JWT_SECRET = "test-only-secret-" + "x" * 40
+# Argon2 at its cheapest: a sign-in is a millisecond, not a fifth of a second (production
+# refuses these: tests/core/test_config.py).
+CHEAP_PASSWORD_HASHING: dict[str, Any] = {
+    "password_hash_time_cost": 1,
+    "password_hash_memory_kib": 8,
+    "password_hash_parallelism": 1,
+}
 
 
 @dataclass
@@ -102,7 +110,16 @@ def settings(database: Database) -> Settings:
         rate_limit_per_api_key=1_000_000,
         rate_limit_auth_per_ip=1_000_000,
         login_max_failures_per_ip=1_000_000,
+        **CHEAP_PASSWORD_HASHING,
     )
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """A test that builds a production app sets strong parameters process-wide: back to
+    cheap ones after it."""
+    yield
+    configure_password_hashing(Settings(**CHEAP_PASSWORD_HASHING))
 
 
 @pytest.fixture(scope="session")

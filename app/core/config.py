@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     # MIN_JWT_SECRET_BYTES; the first encrypts, every one decrypts (rotation). Required in
     # production; elsewhere a missing one is derived from the JWT secret.
     totp_encryption_keys: SecretStr | None = None
+    # Argon2id parameters for new password hashes. Production refuses less than OWASP's
+    # floor (19 MiB with 2 passes, or 46 MiB with 1); tests run with cheap ones.
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_memory_kib: int = Field(default=65536, ge=8)
+    password_hash_parallelism: int = Field(default=4, ge=1)
     jwt_issuer: str = "coach-api"
     jwt_audience: str = "coach-api"
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
@@ -149,6 +154,13 @@ class Settings(BaseSettings):
                 raise ValueError(f"COACH_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes")
             if self.totp_encryption_keys is None:
                 raise ValueError("COACH_TOTP_ENCRYPTION_KEYS is required in production")
+            if not strong_password_hashing(
+                self.password_hash_time_cost, self.password_hash_memory_kib
+            ):
+                raise ValueError(
+                    "COACH_PASSWORD_HASH_*: production needs at least 19456 KiB with 2 passes "
+                    "or 47104 KiB with 1"
+                )
         if self.totp_encryption_keys is not None:
             keys = self.totp_encryption_keys.get_secret_value().split(",")
             if any(len(key.strip().encode()) < MIN_JWT_SECRET_BYTES for key in keys):
@@ -203,6 +215,12 @@ class Settings(BaseSettings):
             LOCAL_SECRETS_FILE,
         )
         return generated
+
+
+def strong_password_hashing(time_cost: int, memory_kib: int) -> bool:
+    """At least OWASP's argon2id floor (Password Storage Cheat Sheet): m=19 MiB, t=2 or
+    m=46 MiB, t=1."""
+    return (memory_kib >= 19456 and time_cost >= 2) or memory_kib >= 47104
 
 
 def _network(text: str) -> IPv4Network | IPv6Network:

@@ -32,20 +32,47 @@ MFA_TYP = "mfa"
 # OverflowError out (`int(Infinity)`), so it is caught as well.
 _DECODE_ERRORS = (JWTError, KeyError, ValueError, TypeError, AttributeError, ArithmeticError)
 
-_password_hash = PasswordHash((Argon2Hasher(),))
-# Verified when the email is unknown, so both paths cost one argon2 check.
-_DUMMY_HASH = _password_hash.hash(secrets.token_urlsafe(16))
+
+@dataclass(slots=True)
+class _Passwords:
+    """The process's argon2 parameters (`configure_password_hashing`), and a hash made
+    with them that is verified when the email is unknown, so both paths cost one check."""
+
+    hasher: PasswordHash
+    dummy_hash: str
+
+    @classmethod
+    def with_parameters(cls, *, time_cost: int, memory_kib: int, parallelism: int) -> "_Passwords":
+        hasher = PasswordHash(
+            (Argon2Hasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism),)
+        )
+        return cls(hasher, hasher.hash(secrets.token_urlsafe(16)))
+
+
+# Argon2's own defaults until the app is configured (a CLI command that hashes without one).
+_passwords = _Passwords.with_parameters(time_cost=3, memory_kib=65536, parallelism=4)
+
+
+def configure_password_hashing(settings: Settings) -> None:
+    """Hash new passwords with the settings' parameters. Stored hashes name their own
+    parameters, so existing ones keep verifying whatever the settings say."""
+    global _passwords
+    _passwords = _Passwords.with_parameters(
+        time_cost=settings.password_hash_time_cost,
+        memory_kib=settings.password_hash_memory_kib,
+        parallelism=settings.password_hash_parallelism,
+    )
 
 
 def hash_password(password: str) -> str:
-    return _password_hash.hash(password)
+    return _passwords.hasher.hash(password)
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
     if password_hash is None:
-        _password_hash.verify(password, _DUMMY_HASH)
+        _passwords.hasher.verify(password, _passwords.dummy_hash)
         return False
-    return _password_hash.verify(password, password_hash)
+    return _passwords.hasher.verify(password, password_hash)
 
 
 def hash_secret(secret: str) -> str:

@@ -77,3 +77,52 @@ def test_an_explicit_secret_wins_and_writes_nothing(
     secret = "explicit-" + "z" * 40
     assert Settings(jwt_secret=secret).signing_secret() == secret  # type: ignore[arg-type]
     assert not (tmp_path / LOCAL_SECRETS_FILE).exists()
+
+
+@pytest.mark.parametrize(
+    ("time_cost", "memory_kib", "accepted"),
+    [
+        (3, 65536, True),  # the default
+        (2, 19456, True),  # OWASP's floor with two passes
+        (1, 47104, True),  # and with one
+        (1, 19456, False),
+        (2, 19455, False),
+        (1, 8, False),  # what the tests use
+    ],
+)
+def test_production_refuses_weak_password_hashing(
+    time_cost: int, memory_kib: int, accepted: bool
+) -> None:
+    def build() -> Settings:
+        return Settings(
+            env=Environment.production,
+            jwt_secret="s" * MIN_JWT_SECRET_BYTES,  # type: ignore[arg-type]
+            totp_encryption_keys="t" * MIN_JWT_SECRET_BYTES,  # type: ignore[arg-type]
+            password_hash_time_cost=time_cost,
+            password_hash_memory_kib=memory_kib,
+        )
+
+    if accepted:
+        build()
+    else:
+        with pytest.raises(ValidationError, match="COACH_PASSWORD_HASH_"):
+            build()
+
+
+def test_new_hashes_use_the_configured_parameters_and_old_ones_still_verify() -> None:
+    from app.core import security
+
+    strong = Settings(password_hash_time_cost=2, password_hash_memory_kib=19456)
+    cheap = Settings(
+        password_hash_time_cost=1, password_hash_memory_kib=8, password_hash_parallelism=1
+    )
+    try:
+        security.configure_password_hashing(strong)
+        kept = security.hash_password("a passphrase of some length")
+        assert "$m=19456,t=2,p=4$" in kept
+        security.configure_password_hashing(cheap)
+        assert "$m=8,t=1,p=1$" in security.hash_password("another passphrase")
+        assert security.verify_password("a passphrase of some length", kept)
+        assert not security.verify_password("a wrong passphrase", kept)
+    finally:
+        security.configure_password_hashing(cheap)  # what the suite runs with

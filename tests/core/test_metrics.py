@@ -9,6 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.core.config import Environment, Settings
 from app.main import create_app
+from tests.conftest import CHEAP_PASSWORD_HASHING
 from tests.factories.clients import create_client
 from tests.factories.identity import signup
 
@@ -95,6 +96,7 @@ async def test_production_without_a_token_does_not_expose_metrics(settings: Sett
             "env": Environment.production,
             "jwt_secret": settings.jwt_secret,
             "totp_encryption_keys": "production-totp-key-" + "m" * 40,
+            **{name: Settings.model_fields[name].default for name in CHEAP_PASSWORD_HASHING},
         }
     )
     async with _serve(production) as http:
