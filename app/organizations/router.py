@@ -1,16 +1,17 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Path, Response, status
+from fastapi import Path, Request, Response, status
 from fastapi.responses import JSONResponse
 
+from app.auth import service as auth_service
 from app.auth.schemas import TokenRead
 from app.core.config import SettingsDep
-from app.core.errors import AppError, error_response, problem_responses
+from app.core.errors import AppError, Unauthorized, error_response, problem_responses
 from app.core.etags import IfMatchHeader, check_if_match, set_etag
 from app.core.idempotency import IdempotencyKeyHeader, shows_secret_once
 from app.core.pagination import Page, PageParamsDep
-from app.core.rate_limit_http import AuthAttemptLimit
+from app.core.rate_limit_http import AuthAttemptLimit, SignInFailures
 from app.core.routing import api_router
 from app.db.session import SessionDep
 from app.models import ApiKey, Invitation, Organization
@@ -199,12 +200,18 @@ def _invitation_fields(invitation: Invitation) -> dict[str, Any]:
 async def accept_invitation(
     token: Annotated[str, Path(min_length=1, max_length=256)],
     body: InvitationAccept,
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
 ) -> TokenRead | JSONResponse:
-    tokens = await service.accept_invitation(
-        session, settings, token=token, full_name=body.full_name, password=body.password
-    )
+    invitation = await service.open_invitation(session, token)
+    # An existing account's password is checked here too: it shares that account's (and
+    # this address's) failed sign-in budget with `POST /auth/token`.
+    account = auth_service.normalise_email(invitation.email)
+    async with SignInFailures(request, account=account, failures=(Unauthorized,)):
+        tokens = await service.accept_invitation(
+            session, settings, invitation, full_name=body.full_name, password=body.password
+        )
     if isinstance(tokens, AppError):
         return error_response(tokens)
     return TokenRead.model_validate(tokens)

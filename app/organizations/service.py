@@ -223,20 +223,9 @@ async def create_invitation(
     return invitation, f"{invitation.id.hex}.{secret}"
 
 
-async def accept_invitation(
-    session: AsyncSession, settings: Settings, *, token: str, full_name: str, password: str
-) -> auth_service.IssuedTokens | AppError:
-    """Join the invitation's organization and sign in.
-
-    When a second factor is due (the account has one, or the organization requires
-    one of staff), the membership is still created but no tokens are issued: the
-    returned (not raised, so the join commits) `mfa-required` or
-    `mfa-enrolment-required` problem carries the `mfa_token` to finish signing in.
-
-    A new email gets an account with this name and password; an existing
-    account must give its own password (401). Each invitation works once and
-    until it expires (410); an unknown token answers 404.
-    """
+async def open_invitation(session: AsyncSession, token: str) -> Invitation:
+    """The invitation `token` opens. Each works once and until it expires (410); an
+    unknown token answers 404."""
     invitation_id_hex, _, secret = token.partition(".")
     try:
         invitation_id = uuid.UUID(hex=invitation_id_hex)
@@ -249,12 +238,32 @@ async def accept_invitation(
     )
     if invitation is None:
         raise NotFound("No invitation with this token.")
-    now = utc_now()
     if invitation.accepted_at is not None:
         raise Gone("This invitation was already used.")
-    if invitation.expires_at <= now:
+    if invitation.expires_at <= utc_now():
         raise Gone("This invitation has expired; ask for a new one.")
+    return invitation
 
+
+async def accept_invitation(
+    session: AsyncSession,
+    settings: Settings,
+    invitation: Invitation,
+    *,
+    full_name: str,
+    password: str,
+) -> auth_service.IssuedTokens | AppError:
+    """Join the (open) invitation's organization and sign in.
+
+    When a second factor is due (the account has one, or the organization requires
+    one of staff), the membership is still created but no tokens are issued: the
+    returned (not raised, so the join commits) `mfa-required` or
+    `mfa-enrolment-required` problem carries the `mfa_token` to finish signing in.
+
+    A new email gets an account with this name and password; an existing
+    account must give its own password (401).
+    """
+    now = utc_now()
     user = await auth_service.find_user_by_email(session, invitation.email)
     if user is None:
         user = User(

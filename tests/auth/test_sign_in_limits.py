@@ -315,3 +315,30 @@ async def test_redis_releases_without_going_negative_or_losing_the_expiry() -> N
         client.close()
     finally:
         await limiter.close()
+
+
+async def test_an_invitation_to_an_existing_account_shares_its_budget(
+    settings: Settings, clock: SteppingClock
+) -> None:
+    """Accepting an invitation checks an existing account's password: guesses there count
+    against the account like guesses at `POST /auth/token`, and the other way round."""
+    async with behind_load_balancer(settings, login_max_failures=3) as http:
+        victim = await member(http)
+        inviter = await member(http)
+        invited = await http.post(
+            "/api/v1/invitations",
+            json={"email": victim.email, "role": "coach"},
+            headers=inviter.headers,
+        )
+        assert invited.status_code == 201, invited.text
+        accept = f"/api/v1/invitations/{invited.json()['token']}/accept"
+        body = {"full_name": "Victim", "password": WRONG_PASSWORD}
+        for host in range(2):
+            guess = await http.post(accept, json=body, headers=at(f"198.51.100.{host + 1}"))
+            assert guess.status_code == 401, guess.text
+        assert (await attempt(http, victim.email, "198.51.100.9")).status_code == 401
+        refused = await http.post(
+            accept, json={**body, "password": PASSWORD}, headers=at("203.0.113.50")
+        )
+        assert_refused(refused, "login-failures", 3, settings.login_failure_window_seconds)
+        assert (await attempt(http, victim.email, "203.0.113.50", PASSWORD)).status_code == 429
