@@ -24,9 +24,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
-# The contract fuzzer's long run (`make test` runs a short one): every operation as every
-# caller, many examples each, plus schemathesis' coverage phase. PostgreSQL too when
-# COACH_TEST_POSTGRES_URL is set. `make fuzz COACH_FUZZ_EXAMPLES=200` for a longer one.
+# The fuzzers' long run (`make test` runs a short one): the contract fuzzer, every operation
+# as every caller, many examples each, plus schemathesis' coverage phase; the string fuzzer,
+# the whole hostile catalogue in every string, parameter and header (tests/fuzz/hostile.py);
+# the live-server probe, uvicorn (httptools and h11) on a socket. PostgreSQL too when
+# COACH_TEST_POSTGRES_URL is set. `make fuzz COACH_FUZZ_EXAMPLES=200` for a longer one;
+# COACH_FUZZ_REPORT=<file> appends each module's request counts to <file>.
 COACH_FUZZ_EXAMPLES ?= 100
 fuzz: $(STAMP)
 	COACH_FUZZ_FULL=1 COACH_FUZZ_EXAMPLES=$(COACH_FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz

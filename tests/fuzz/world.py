@@ -38,6 +38,8 @@ class World:
     parameters: dict[str, str] = field(default_factory=dict)
     # … except these operations (by id), which get their own (destructive ones).
     operation_parameters: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The organization's owner, whoever the caller is (to arrange more objects).
+    owner: Actor | None = None
 
     def schemathesis_config(self) -> dict[str, Any]:
         return {
@@ -82,7 +84,7 @@ async def build_world(http: httpx.AsyncClient, db: AsyncSession, caller: Caller)
     invitation = await _post(
         http, owner, "/invitations", {"email": unique_email("invitee"), "role": "coach"}
     )
-    world = World(caller=caller, actor=actor)
+    world = World(caller=caller, actor=actor, owner=owner)
     if caller == "stranger ids":
         return world
 
