@@ -466,6 +466,9 @@ def test_linkedin_url_bodies_on_kept_alive_connections(
             mode = "pipelined" if pipelined else "one after the other"
             for index, raw in enumerate(raws):
                 answer = answers[index] if index < len(answers) else None
+                announced = index > 0 and answers[index - 1].header("connection") == "close"
+                if answer is None and announced:
+                    break  # the server said it would close after the last answer: allowed
                 if answer is None or answer.status is None:
                     why = "never answered" if answer is None else answer.error
                     failures.append(
