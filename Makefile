@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test fuzz install lint typecheck openapi openapi-check migrations-check migration check clean
+.PHONY: run test fuzz install lint layers typecheck openapi openapi-check migrations-check migration check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,13 @@ COACH_FUZZ_EXAMPLES ?= 100
 fuzz: $(STAMP)
 	COACH_FUZZ_FULL=1 COACH_FUZZ_EXAMPLES=$(COACH_FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz
 
-lint: $(STAMP)
+lint: $(STAMP) layers
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The floor plan of app/: no package imports one on a floor above it (pyproject.toml).
+layers: $(STAMP)
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy app

@@ -38,7 +38,7 @@ def worker() -> None:
     import signal
 
     from app.core.logging import configure_logging
-    from app.webhooks.worker import run_worker
+    from app.jobs.worker import run_worker
 
     settings = get_settings()
     configure_logging(settings.log_level)

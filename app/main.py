@@ -11,11 +11,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
-from app import operations
+from app import health
 from app.activity.router import router as activity_router
 from app.agenda.router import router as agenda_router
-from app.audit.router import router as audit_router
+from app.audit_log.router import router as audit_router
 from app.auth.mfa_router import router as auth_mfa_router
+from app.auth.rate_limit_http import RateLimitMiddleware
 from app.auth.router import router as auth_router
 from app.clients.router import router as clients_router
 from app.companies.router import router as companies_router
@@ -24,25 +25,26 @@ from app.contacts.import_router import router as contacts_import_router
 from app.contacts.router import router as contacts_router
 from app.core.config import Settings, get_settings
 from app.core.errors import Problem, install_problem_handlers
-from app.core.idempotency import IdempotencyMiddleware, install_idempotent_answers
 from app.core.logging import configure_logging
 from app.core.metrics import Metrics, MetricsMiddleware
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.core.rate_limit import RateLimiter
-from app.core.rate_limit_http import RateLimitMiddleware
 from app.core.security import configure_password_hashing
 from app.db.session import create_engine, create_sessionmaker
 from app.events.router import router as events_router
+from app.idempotency.service import IdempotencyMiddleware, install_idempotent_answers
 from app.interactions.router import router as interactions_router
-from app.interviews.questions_router import router as question_templates_router
+from app.interviews.interactions_router import router as interview_interactions_router
 from app.interviews.router import router as interviews_router
+from app.jobs.worker import in_process_worker
 from app.organizations.router import router as organizations_router
 from app.outreach.router import router as outreach_router
 from app.privacy.router import router as privacy_router
+from app.questions.router import router as question_templates_router
 from app.reports.router import router as reports_router
 from app.traction.router import router as traction_router
+from app.webhooks.backlog import read_backlog
 from app.webhooks.router import router as webhooks_router
-from app.webhooks.worker import in_process_worker, read_backlog
 
 API_PREFIX = "/api/v1"
 
@@ -117,8 +119,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_idempotent_answers(app)
 
-    app.include_router(operations.router)
-    app.state.metrics.name_routes(operations.router.routes)
+    app.include_router(health.router)
+    app.state.metrics.name_routes(health.router.routes)
     for router in (
         auth_router,
         auth_mfa_router,
@@ -127,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         contacts_router,
         contacts_import_router,
         interactions_router,
+        interview_interactions_router,
         companies_router,
         outreach_router,
         interviews_router,

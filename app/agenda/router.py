@@ -9,7 +9,6 @@ from app.agenda.schemas import AgendaItemStateRead, AgendaItemStateUpdate, Agend
 from app.auth.dependencies import Authorize
 from app.auth.principal import Principal
 from app.clients import service as clients_service
-from app.contacts.repository import organization
 from app.core.errors import problem_responses
 from app.core.instants import UtcInstant
 from app.core.pagination import PageParamsDep
@@ -17,6 +16,7 @@ from app.core.routing import api_router
 from app.core.time import utc_now
 from app.db.session import SessionDep
 from app.models.enums import Scope
+from app.organizations.service import get_organization
 
 router = api_router(tags=["agenda"], responses=problem_responses(401, 403, 422))
 
@@ -84,7 +84,7 @@ async def list_agenda(
     if client_id is not None:
         await clients_service.get(session, principal, client_id)  # 404 when not readable
     now = utc_now()
-    settings = await organization(session, principal)
+    settings = await get_organization(session, principal)
     ranked = await service.ranked_candidates(
         session,
         principal,
@@ -122,7 +122,7 @@ async def set_item_state(
     state = await service.set_state(
         session,
         principal,
-        await organization(session, principal),
+        await get_organization(session, principal),
         item_id,
         status=body.status,
         snoozed_until=body.snoozed_until,

@@ -4,7 +4,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from app.agenda.kinds import AgendaKindName, SubjectType
-from app.auth.schemas import InputModel
+from app.core.schemas import InputModel
 from app.models.agenda import AgendaItemStatus
 
 ITEM_ID_DESCRIPTION = (

@@ -30,8 +30,7 @@ from sqlalchemy import Table, event, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from app.auth.principal import Principal
-from app.core.request_context import RequestContext, current_request_context
+from app.core.request_context import Caller, RequestContext, current_request_context
 from app.core.time import utc_now
 from app.db.base import TenantMixin
 from app.db.tenancy import bound_organization, unscoped
@@ -75,19 +74,6 @@ _TABLE = cast(Table, AuditEntry.__table__)
 def recorded_elsewhere() -> dict[str, Any]:
     """Execution options for a bulk statement whose caller writes its own audit entry."""
     return {_SKIP_OPTION: True}
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    user_id: uuid.UUID | None = None
-    api_key_id: uuid.UUID | None = None
-    role: Role | None = None
-
-    @classmethod
-    def of(cls, principal: Principal | None) -> "Actor":
-        if principal is None:
-            return cls()
-        return cls(user_id=principal.user_id, api_key_id=principal.api_key_id, role=principal.role)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +130,7 @@ def _entry(
     object_id: uuid.UUID | None,
     client_id: uuid.UUID | None,
     changes: Iterable[str],
-    actor: Actor,
+    actor: Caller,
     request_id: str | None,
 ) -> dict[str, Any]:
     context = current_request_context()
@@ -157,7 +143,7 @@ def _entry(
         "occurred_at": utc_now(),
         "actor_user_id": actor.user_id,
         "actor_api_key_id": actor.api_key_id,
-        "actor_role": actor.role.value if actor.role is not None else None,
+        "actor_role": actor.role,
         "action": action,
         "object_type": object_type,
         "object_id": object_id,
@@ -176,7 +162,7 @@ def record(
     object_id: uuid.UUID | None,
     client_id: uuid.UUID | None = None,
     changes: Iterable[str] = (),
-    actor: Actor | None = None,
+    actor: Caller | None = None,
 ) -> None:
     """Add an explicit entry to the session (flushed with the request's transaction).
 
@@ -191,7 +177,7 @@ def record(
                 object_id=object_id,
                 client_id=client_id,
                 changes=changes,
-                actor=actor or Actor.of(context.principal if context else None),
+                actor=actor or (context.caller if context else None) or Caller(),
                 request_id=context.request_id if context else None,
             )
         )
@@ -208,7 +194,7 @@ def record_login(
         action=AuditAction.login,
         object_type="member",
         object_id=user_id,
-        actor=Actor(user_id=user_id, role=role),
+        actor=Caller(user_id=user_id, role=role.value),
     )
 
 
@@ -221,7 +207,7 @@ def record_api_key_use(session: AsyncSession, api_key: ApiKey) -> None:
         action=AuditAction.api_key_use,
         object_type="api_key",
         object_id=api_key.id,
-        actor=Actor(api_key_id=api_key.id),
+        actor=Caller(api_key_id=api_key.id),
     )
 
 
@@ -240,7 +226,7 @@ def _object_entry(
         object_id=getattr(obj, kind.id_attribute),
         client_id=getattr(obj, kind.client_attribute) if kind.client_attribute else None,
         changes=changes,
-        actor=Actor.of(context.principal),
+        actor=context.caller or Caller(),
         request_id=context.request_id,
     )
 
@@ -353,7 +339,7 @@ def _record_bulk_statement(state: ORMExecuteState) -> None:
                 for organization_id, object_id, client_id in _affected(state, kind)
             ]
     entries = []
-    actor = Actor.of(context.principal)
+    actor = context.caller or Caller()
     for organization_id, object_id, client_id, changes in targets:
         organization_id = organization_id or bound_organization(state.session)
         if organization_id is None:

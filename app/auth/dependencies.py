@@ -15,10 +15,9 @@ from sqlalchemy import bindparam, exists, select, update
 
 from app.audit import recorder
 from app.auth.principal import Principal
-from app.core import idempotency
 from app.core.config import Settings
 from app.core.errors import Forbidden, Unauthorized
-from app.core.request_context import current_request_context
+from app.core.request_context import Caller, current_request_context
 from app.core.security import InvalidToken, decode_access_token, looks_like_jwt, secret_matches
 from app.core.time import utc_now
 from app.db.session import SessionDep
@@ -29,6 +28,7 @@ from app.db.tenancy import (
     run_prepared,
     unscoped,
 )
+from app.idempotency import service as idempotency
 from app.models import ApiKey, Membership, RefreshToken
 from app.models.enums import Role, Scope
 
@@ -157,7 +157,12 @@ async def get_principal(
     request.state.principal = principal
     context = current_request_context()
     if context is not None:
-        context.principal = principal  # the actor of this request's audit entries
+        # The actor of this request's audit entries.
+        context.caller = Caller(
+            user_id=principal.user_id,
+            api_key_id=principal.api_key_id,
+            role=principal.role.value if principal.role is not None else None,
+        )
     return principal
 
 

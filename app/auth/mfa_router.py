@@ -21,15 +21,15 @@ from app.auth.mfa_schemas import (
     MfaStatusRead,
     MfaTokenCreate,
 )
+from app.auth.rate_limit_http import AuthAttemptLimit, SignInFailures
 from app.auth.schemas import TokenRead
 from app.core.config import SettingsDep
 from app.core.errors import Unauthorized, problem_responses
-from app.core.idempotency import shows_secret_once
-from app.core.rate_limit_http import AuthAttemptLimit, SignInFailures
 from app.core.routing import api_router
 from app.core.security import InvalidToken, decode_mfa_token
 from app.db.session import SessionDep
 from app.db.tenancy import bind_rls_lookup
+from app.idempotency.service import shows_secret_once
 from app.models import Organization, User
 from app.models.enums import Role
 

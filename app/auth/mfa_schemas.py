@@ -3,7 +3,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.auth.schemas import InputModel, TokenRead
+from app.auth.schemas import TokenRead
+from app.core.schemas import InputModel
 
 TotpCode = Annotated[
     str,

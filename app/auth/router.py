@@ -5,10 +5,10 @@ from fastapi import Form, Request, Response, status
 
 from app.auth import service
 from app.auth.dependencies import AnyMember
+from app.auth.rate_limit_http import AuthAttemptLimit, SignInFailures
 from app.auth.schemas import MeRead, RefreshCreate, SignupCreate, TokenRead, UserRead
 from app.core.config import SettingsDep
 from app.core.errors import Unauthorized, problem_response, problem_responses
-from app.core.rate_limit_http import AuthAttemptLimit, SignInFailures
 from app.core.routing import api_router
 from app.db.session import SessionDep
 from app.models import Organization, User

@@ -6,12 +6,10 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
-    GetCoreSchemaHandler,
     StringConstraints,
 )
-from pydantic_core import CoreSchema
 
-from app.core.text import with_text_rule
+from app.core.schemas import InputModel
 from app.models.enums import Role
 
 # Taken exactly as typed: the sign-in form does not strip, so neither may sign-up.
@@ -20,22 +18,6 @@ Password = Annotated[
     StringConstraints(strip_whitespace=False),
     Field(min_length=10, max_length=128, description="10 to 128 characters."),
 ]
-
-
-class InputModel(BaseModel):
-    """Base for request bodies: unknown fields are refused, never ignored, and no text
-    in them (nested lists, dicts and their keys included) may hold a control character
-    (`app.core.text`): a 422 at the string's own `loc`."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: type[BaseModel], handler: GetCoreSchemaHandler
-    ) -> CoreSchema:
-        # Every `str` schema, wherever it sits, gets the check: pydantic then reports the
-        # exact location (`tags.1`, `contacts.0.full_name`, a dict key) by itself.
-        return with_text_rule(handler(source))
 
 
 class SignupCreate(InputModel):

@@ -9,10 +9,10 @@ from app.clients.dependencies import ClientReader, ClientWriter
 from app.clients.schemas import ClientCreate, ClientRead, ClientUpdate
 from app.core.errors import problem_responses
 from app.core.etags import IfMatchHeader, check_if_match, set_etag
-from app.core.idempotency import IdempotencyKeyHeader
 from app.core.pagination import Page, PageParamsDep
 from app.core.routing import api_router
 from app.db.session import SessionDep
+from app.idempotency.service import IdempotencyKeyHeader
 from app.models.enums import ClientStatus
 
 router = api_router(tags=["clients"], responses=problem_responses(401, 403, 422))

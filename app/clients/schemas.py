@@ -4,8 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
-from app.auth.schemas import InputModel
-from app.core.partial import refuse_cleared
+from app.core.schemas import InputModel, refuse_cleared
 from app.models.enums import ClientStatus
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

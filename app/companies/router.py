@@ -9,10 +9,10 @@ from app.companies.dependencies import PipelineReader, PipelineWriter
 from app.companies.schemas import CompanyCreate, CompanyRead, CompanyUpdate, WarmPaths
 from app.core.errors import problem_responses
 from app.core.etags import IfMatchHeader, check_if_match, set_etag
-from app.core.idempotency import IdempotencyKeyHeader
 from app.core.pagination import Page, PageParamsDep
 from app.core.routing import api_router
 from app.db.session import SessionDep
+from app.idempotency.service import IdempotencyKeyHeader
 from app.models.pipeline import CompanyStatus
 
 router = api_router(tags=["companies"], responses=problem_responses(401, 403, 422))

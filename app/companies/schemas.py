@@ -4,9 +4,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.auth.schemas import InputModel
-from app.contacts.schemas import ChainLink, WebUrl
-from app.core.partial import refuse_cleared
+from app.contacts.schemas import ChainLink
+from app.core.schemas import InputModel, WebUrl, refuse_cleared
 from app.models.enums import RoleAtCompany, Warmth
 from app.models.pipeline import CompanyStatus
 

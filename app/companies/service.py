@@ -12,7 +12,6 @@ from app.auth.principal import Principal
 from app.companies import repository
 from app.companies.schemas import CompanyPerson, CompanyRead, WarmPaths
 from app.companies.warm_paths import find_warm_paths
-from app.contacts.repository import organization
 from app.contacts.warmth import warmth_of
 from app.core.errors import NotFound, Unprocessable
 from app.core.pagination import PageParams, SortKey, paginate
@@ -20,6 +19,7 @@ from app.core.time import utc_now
 from app.events.service import record_event
 from app.models import Client, Company
 from app.models.pipeline import CompanyStatus
+from app.organizations.service import get_organization
 
 CompanySort = Literal["created_at", "-created_at", "name", "priority"]
 
@@ -72,7 +72,7 @@ async def views(
 ) -> list[CompanyView]:
     """Companies with their people and each person's warmth: one query for all of them."""
     rows = await repository.people_rows(session, [c.id for c in companies])
-    cold_after_days = (await organization(session, principal)).cold_after_days
+    cold_after_days = (await get_organization(session, principal)).cold_after_days
     now = utc_now()
     people: dict[uuid.UUID, list[CompanyPerson]] = {c.id: [] for c in companies}
     for row in rows:
@@ -96,7 +96,7 @@ async def view(session: AsyncSession, principal: Principal, company: Company) ->
 async def warm_paths(session: AsyncSession, principal: Principal, company: Company) -> WarmPaths:
     """Who the client could talk to at `company`, and the introductions that lead there."""
     rows = await repository.network_rows(session, principal, company.client_id)
-    cold_after_days = (await organization(session, principal)).cold_after_days
+    cold_after_days = (await get_organization(session, principal)).cold_after_days
     people, roots = find_warm_paths(rows, company, cold_after_days=cold_after_days, now=utc_now())
     return WarmPaths(company_id=company.id, client_id=company.client_id, people=people, roots=roots)
 

@@ -10,10 +10,10 @@ from app.clients import service as clients_service
 from app.contacts import import_service, importing
 from app.core.config import Settings, SettingsDep
 from app.core.errors import PayloadTooLarge, problem_responses
-from app.core.idempotency import IdempotencyKeyHeader
 from app.core.middleware import RouteBodyLimit
 from app.core.routing import api_router
 from app.db.session import SessionDep
+from app.idempotency.service import IdempotencyKeyHeader
 from app.models.enums import Scope
 
 router = api_router(tags=["contacts"], responses=problem_responses(401, 403, 404, 413, 422))

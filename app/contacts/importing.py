@@ -16,10 +16,11 @@ from typing import Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 
-from app.contacts.normalise import normalise_email, normalise_linkedin, optional_web_url
+from app.contacts.normalise import normalise_email, normalise_linkedin
 from app.contacts.schemas import latest_today
 from app.core.config import Settings
 from app.core.errors import PayloadTooLarge, Unprocessable
+from app.core.web_url import optional_web_url
 from app.models.enums import ContactSource, Relationship
 
 MAX_ROWS = 5000

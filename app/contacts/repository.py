@@ -31,7 +31,7 @@ from sqlalchemy.orm import aliased
 from app.auth.principal import Principal
 from app.clients.repository import readable_client_ids
 from app.core.errors import register_constraint
-from app.models import Company, Contact, Interview, Organization
+from app.models import Company, Contact, Interview
 
 register_constraint(
     "uq_contacts_client_id_email_normalized",
@@ -70,12 +70,11 @@ async def get_client_contact(
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-async def organization(session: AsyncSession, principal: Principal) -> Organization:
-    """The caller's organization: warmth and cadence settings."""
-    found = await session.get(Organization, principal.organization_id)
-    if found is None:  # the principal was authenticated against it moments ago
-        raise LookupError("the caller's organization is gone")
-    return found
+async def is_company_of_client(
+    session: AsyncSession, client_id: uuid.UUID, company_id: uuid.UUID
+) -> bool:
+    statement = select(Company.id).where(Company.id == company_id, Company.client_id == client_id)
+    return (await session.execute(statement)).first() is not None
 
 
 async def find_duplicate(

@@ -15,10 +15,10 @@ from app.contacts.schemas import (
 )
 from app.core.errors import problem_responses
 from app.core.etags import IfMatchHeader, check_if_match, set_etag
-from app.core.idempotency import IdempotencyKeyHeader
 from app.core.pagination import Page, PageParamsDep, PageWriter
 from app.core.routing import api_router
 from app.db.session import SessionDep
+from app.idempotency.service import IdempotencyKeyHeader
 from app.models.enums import ContactSource, Relationship, Warmth
 
 router = api_router(tags=["contacts"], responses=problem_responses(401, 403, 422))

@@ -14,9 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.auth.schemas import InputModel
-from app.contacts.normalise import MAX_URL_LENGTH, optional_web_url
-from app.core.partial import refuse_cleared
+from app.core.schemas import InputModel, WebUrl, refuse_cleared
 from app.core.time import utc_now
 from app.models.enums import ContactSource, Relationship, RoleAtCompany, Warmth
 
@@ -44,12 +42,6 @@ CompanyId = Annotated[
         description="The target company this person works at (a company of the same "
         "client); null unlinks it. It lists the person under `people`.",
     ),
-]
-
-WebUrl = Annotated[
-    str | None,
-    Field(max_length=MAX_URL_LENGTH, description="An http(s) address; empty means none."),
-    AfterValidator(optional_web_url),
 ]
 
 # The furthest time zone is 14 hours ahead of UTC: its date is the latest "today" anywhere.

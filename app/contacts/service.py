@@ -14,7 +14,6 @@ from sqlalchemy.orm import QueryableAttribute
 from app.auth.principal import Principal
 from app.clients import service as clients_service
 from app.clients.repository import readable_client_ids_by_parameter
-from app.companies import service as companies_service
 from app.contacts import repository
 from app.contacts.cadence import refresh_next_touch_due
 from app.contacts.normalise import normalise_email, normalise_linkedin
@@ -30,13 +29,13 @@ from app.core.pagination import (
     keyset_read,
     page_of,
 )
-from app.core.time import utc_now
+from app.core.time import MAX_CLOCK_SKEW, utc_now
 from app.db.base import UTCDateTime
 from app.db.tenancy import PreparedRead, prepare_read, run_prepared
 from app.events.service import NewEvent, record_events
-from app.interactions.service import MAX_CLOCK_SKEW
 from app.models import Client, Contact, Organization
 from app.models.enums import ContactSource, Relationship, Warmth
+from app.organizations.service import get_organization
 
 # Referral chains longer than this are refused: no real trail of introductions gets
 # near it, and it bounds the nesting of the tree response.
@@ -132,7 +131,7 @@ async def views(
     session: AsyncSession, principal: Principal, contacts: list[Contact]
 ) -> list[ContactView]:
     """Contacts with their warmth, by the organization's `cold_after_days` as of now."""
-    organization = await repository.organization(session, principal)
+    organization = await get_organization(session, principal)
     now = utc_now()
     return [
         ContactView(
@@ -224,7 +223,7 @@ async def list_contacts(
         value = getattr(filters, name)
         parameters[name] = repository.like_escaped(value) if name in _TEXT_FILTERS else value
     if filters.warmth is not None:
-        organization = await repository.organization(session, principal)
+        organization = await get_organization(session, principal)
         parameters["warm_since"], parameters["cooling_since"] = warmth_bounds(
             organization.cold_after_days, now
         )
@@ -324,6 +323,24 @@ def _read_fields(
     return dict(zip(_READ_FIELDS, values, strict=True))
 
 
+async def _company_of_client(
+    session: AsyncSession, client_id: uuid.UUID, company_id: uuid.UUID
+) -> None:
+    """422 naming `company_id` unless it is a company of this very client (a client the
+    caller may see: it was loaded through its door)."""
+    if not await repository.is_company_of_client(session, client_id, company_id):
+        raise Unprocessable(
+            "`company_id` must be a company of the same client.",
+            errors=[
+                {
+                    "loc": ["body", "company_id"],
+                    "msg": "not a company of this client",
+                    "type": "company",
+                }
+            ],
+        )
+
+
 async def _referrer(
     session: AsyncSession, principal: Principal, client_id: uuid.UUID, referred_by_id: uuid.UUID
 ) -> Contact:
@@ -383,7 +400,7 @@ async def create(
     if referred_by_id is not None:
         depth = (await _referrer(session, principal, client.id, referred_by_id)).depth + 1
     if fields.get("company_id") is not None:
-        await companies_service.of_client(session, principal, client.id, fields["company_id"])
+        await _company_of_client(session, client.id, fields["company_id"])
     if fields.get("source") is None:
         fields["source"] = (
             ContactSource.referral if referred_by_id is not None else ContactSource.personal_network
@@ -408,7 +425,7 @@ async def create(
         updated_at=now,
         **fields,
     )
-    organization = await repository.organization(session, principal)
+    organization = await get_organization(session, principal)
     refresh_next_touch_due(contact, organization.keep_in_touch_defaults, now=now)
     session.add(contact)
     await session.flush()
@@ -491,9 +508,7 @@ async def update(
         moved = await _reparent(session, principal, contact, referred_by_id)
         referred = moved and referred_by_id is not None
     if changes.get("company_id") is not None:
-        await companies_service.of_client(
-            session, principal, contact.client_id, changes["company_id"]
-        )
+        await _company_of_client(session, contact.client_id, changes["company_id"])
     if "email" in changes or "linkedin_url" in changes:
         email_normalized = normalise_email(changes.get("email", contact.email))
         linkedin_normalized = normalise_linkedin(changes.get("linkedin_url", contact.linkedin_url))
@@ -509,7 +524,7 @@ async def update(
     for name, value in changes.items():
         setattr(contact, name, value)
     if "keep_in_touch_days" in changes or "relationship" in changes:
-        organization = await repository.organization(session, principal)
+        organization = await get_organization(session, principal)
         refresh_next_touch_due(contact, organization.keep_in_touch_defaults, now=utc_now())
     await session.flush()
     # The version moves only when a stored field really changed: an empty PATCH is no event.
@@ -546,7 +561,7 @@ async def forest(
     max_depth: int | None,
 ) -> Forest:
     """The client's contact forest from one read of its contacts, assembled in O(n)."""
-    organization = await repository.organization(session, principal)
+    organization = await get_organization(session, principal)
     rows = await repository.tree_rows(session, principal, client.id)
     built = build_forest(
         rows,

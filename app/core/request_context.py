@@ -9,12 +9,18 @@ the caller in it, so the audit log can name who changed what (app/audit/recorder
 import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-if TYPE_CHECKING:
-    from app.auth.principal import Principal
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who a request is authenticated as, the way its audit entries name them: a member
+    and its role, or an API key (the whole `Principal` lives in `app.auth`, above)."""
+
+    user_id: uuid.UUID | None = None
+    api_key_id: uuid.UUID | None = None
+    role: str | None = None
 
 
 @dataclass(slots=True)
@@ -23,7 +29,7 @@ class RequestContext:
     session: AsyncSession | None = None
     # Set once the caller is authenticated; None for sign-up, sign-in and other
     # unauthenticated requests.
-    principal: "Principal | None" = None
+    caller: Caller | None = None
     # Every client whose data this request wrote (its audit entries name them).
     clients_written: set[uuid.UUID] = field(default_factory=set)
 

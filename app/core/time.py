@@ -1,7 +1,11 @@
 """The one clock: aware UTC, replaceable in tests."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+# Clocks of phones and laptops drift: an instant a client reports may be this far in the
+# future and still count as past; a typo may not.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
 
 _clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 

@@ -3,7 +3,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from app.auth.schemas import InputModel
+from app.core.schemas import InputModel
 from app.models.enums import InteractionDirection, InteractionKind
 
 MAX_SUMMARY_LENGTH = 5000

@@ -1,7 +1,7 @@
 """Interactions with contacts, and what they move: last contact and the next touch due."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,14 +11,11 @@ from app.contacts.cadence import refresh_next_touch_due
 from app.contacts.repository import readable_contacts
 from app.core.errors import NotFound, Unprocessable
 from app.core.pagination import PageParams, SortKey, paginate
-from app.core.time import utc_now
+from app.core.time import MAX_CLOCK_SKEW, utc_now
 from app.events.service import record_event
 from app.interactions.schemas import InteractionRead
 from app.models import Client, Contact, Interaction, Organization
 from app.models.enums import InteractionDirection, InteractionKind
-
-# Clocks of phones and laptops drift; a little "future" is tolerated, a typo is not.
-MAX_CLOCK_SKEW = timedelta(minutes=5)
 
 _NEWEST_FIRST = SortKey((Interaction.occurred_at, Interaction.id), descending=True)
 

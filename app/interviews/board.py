@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agenda import service as agenda_service
 from app.auth.principal import Principal
-from app.contacts.repository import organization
 from app.core.time import utc_now
 from app.interviews import repository
 from app.interviews.schemas import (
@@ -23,6 +22,7 @@ from app.interviews.schemas import (
 from app.interviews.service import TRANSITIONS
 from app.models import Client
 from app.models.pipeline import InterviewKind, InterviewStage
+from app.organizations.service import get_organization
 
 
 async def pipeline(session: AsyncSession, client: Client) -> PipelineBoard:
@@ -72,7 +72,7 @@ async def next_actions(
     """The client's items of the caller's agenda (`app.agenda`), in the agenda's order:
     the same computation as `GET /agenda?client_id=`, its first `limit` items."""
     now = utc_now()
-    settings = await organization(session, principal)
+    settings = await get_organization(session, principal)
     filters = agenda_service.AgendaFilters(client_id=client.id)
     ranked = await agenda_service.ranked_candidates(session, principal, settings, filters, now=now)
     items = await agenda_service.items(session, settings, ranked[:limit], now=now)

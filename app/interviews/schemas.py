@@ -5,15 +5,13 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from app.agenda.kinds import AgendaKindName
-from app.auth.schemas import InputModel
-from app.contacts.schemas import ChainLink, WebUrl
-from app.core.partial import refuse_cleared
+from app.contacts.schemas import ChainLink
+from app.core.schemas import InputModel, WebUrl
 from app.models.enums import RoleAtCompany
 from app.models.pipeline import (
     InterviewFormat,
     InterviewKind,
     InterviewStage,
-    QuestionCategory,
 )
 from app.outreach.schemas import Questions, TemplateIds
 
@@ -296,30 +294,3 @@ class NextActions(BaseModel):
     generated_at: datetime
     thresholds: NextActionThresholds
     actions: list[NextAction]
-
-
-class QuestionTemplateCreate(InputModel):
-    category: QuestionCategory = Field(examples=[QuestionCategory.culture])
-    text: str = Field(
-        min_length=1, max_length=1000, examples=["How would you describe the team's culture?"]
-    )
-
-
-class QuestionTemplateUpdate(InputModel):
-    category: QuestionCategory | None = None
-    text: str | None = Field(default=None, min_length=1, max_length=1000)
-
-    @model_validator(mode="after")
-    def _not_cleared(self) -> "QuestionTemplateUpdate":
-        refuse_cleared(self, ("category", "text"))
-        return self
-
-
-class QuestionTemplateRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    category: QuestionCategory
-    text: str
-    created_at: datetime
-    updated_at: datetime

@@ -27,13 +27,14 @@ from app.core.pagination import PageParams, SortKey, paginate
 from app.core.time import utc_now
 from app.core.wording import with_article
 from app.events.service import record_event
-from app.interviews import questions, repository
+from app.interviews import repository
 from app.interviews.schemas import InterviewRead, ReferralOutcome, StageChangeRead
 from app.models import Client, Contact, Interaction, Interview, InterviewStageChange
 from app.models.enums import STAFF_ROLES, ContactSource, InteractionDirection, InteractionKind
 from app.models.pipeline import InterviewKind, InterviewStage
 from app.outreach import repository as outreach_repository
 from app.outreach.touches import happened_at, record_touch
+from app.questions import service as questions
 
 S = InterviewStage
 

@@ -30,7 +30,7 @@ class Client(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
     # Coach-only: never shown to the client role.
     notes: Mapped[str | None] = mapped_column(Text)
     # When the client last moved, as of the `client.stalled` event that announced the
-    # stall (app/events/sweep.py). A newer move re-arms it without anyone resetting it.
+    # stall (app/jobs/sweep.py). A newer move re-arms it without anyone resetting it.
     stalled_notified_for: Mapped[datetime | None]
 
 

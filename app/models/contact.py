@@ -128,7 +128,7 @@ class Contact(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
     last_contacted_at: Mapped[datetime | None]
     next_touch_due_at: Mapped[datetime | None]
     # The `last_contacted_at` whose crossing into cold `contact.went_cold` announced
-    # (app/events/sweep.py). A newer touch re-arms it without anyone resetting it.
+    # (app/jobs/sweep.py). A newer touch re-arms it without anyone resetting it.
     cold_notified_for: Mapped[datetime | None]
 
 

@@ -5,15 +5,15 @@ from fastapi import Path, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth import service as auth_service
+from app.auth.rate_limit_http import AuthAttemptLimit, SignInFailures
 from app.auth.schemas import TokenRead
 from app.core.config import SettingsDep
 from app.core.errors import AppError, Unauthorized, error_response, problem_responses
 from app.core.etags import IfMatchHeader, check_if_match, set_etag
-from app.core.idempotency import IdempotencyKeyHeader, shows_secret_once
 from app.core.pagination import Page, PageParamsDep
-from app.core.rate_limit_http import AuthAttemptLimit, SignInFailures
 from app.core.routing import api_router
 from app.db.session import SessionDep
+from app.idempotency.service import IdempotencyKeyHeader, shows_secret_once
 from app.models import ApiKey, Invitation, Organization
 from app.models.enums import Scope
 from app.organizations import service

@@ -13,7 +13,8 @@ from pydantic import (
     model_validator,
 )
 
-from app.auth.schemas import InputModel, Password
+from app.auth.schemas import Password
+from app.core.schemas import InputModel
 from app.models.enums import Relationship, Role, Scope
 
 Days = Annotated[int, Field(ge=1, le=365)]

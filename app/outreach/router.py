@@ -7,10 +7,10 @@ from app.clients import service as clients_service
 from app.companies.dependencies import PipelineReader, PipelineWriter
 from app.core.errors import problem_responses
 from app.core.etags import IfMatchHeader, check_if_match, set_etag
-from app.core.idempotency import IdempotencyKeyHeader
 from app.core.pagination import Page, PageParamsDep
 from app.core.routing import api_router
 from app.db.session import SessionDep
+from app.idempotency.service import IdempotencyKeyHeader
 from app.models.pipeline import OutreachStatus
 from app.outreach import service
 from app.outreach.schemas import OutreachCreate, OutreachRead, OutreachUpdate

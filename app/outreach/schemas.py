@@ -4,8 +4,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from app.auth.schemas import InputModel
-from app.core.partial import refuse_cleared
+from app.core.schemas import InputModel, refuse_cleared
 from app.models.pipeline import OutreachChannel, OutreachPurpose, OutreachStatus
 
 Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]

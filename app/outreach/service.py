@@ -16,13 +16,13 @@ from app.contacts.repository import get_client_contact
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.pagination import PageParams, SortKey, paginate
 from app.events.service import record_event
-from app.interviews import questions
 from app.models import Client, Outreach
 from app.models.enums import InteractionDirection, InteractionKind
 from app.models.pipeline import OutreachChannel, OutreachStatus
 from app.outreach import repository
 from app.outreach.schemas import OutreachRead
 from app.outreach.touches import happened_at, record_touch
+from app.questions import service as questions
 
 OutreachSort = Literal["created_at", "-created_at"]
 

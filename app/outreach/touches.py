@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.core.errors import Unprocessable
-from app.core.time import utc_now
+from app.core.time import MAX_CLOCK_SKEW, utc_now
 from app.interactions import service as interactions
 from app.models import Interaction
 from app.models.enums import InteractionDirection, InteractionKind
@@ -23,7 +23,7 @@ def happened_at(at: datetime | None, *, field: str) -> datetime:
     now = utc_now()
     if at is None:
         return now
-    if at > now + interactions.MAX_CLOCK_SKEW:
+    if at > now + MAX_CLOCK_SKEW:
         raise Unprocessable(
             f"`{field}` is in the future; record a step once it has happened.",
             errors=[{"loc": ["body", field], "msg": "in the future", "type": "future"}],

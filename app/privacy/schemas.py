@@ -4,10 +4,10 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from app.auth.schemas import InputModel
 from app.clients.schemas import ClientRead
 from app.companies.schemas import CompanyRead
 from app.contacts.schemas import ContactRead
+from app.core.schemas import InputModel
 from app.events.schemas import EventRead
 from app.interactions.schemas import InteractionRead
 from app.interviews.schemas import InterviewRead

@@ -46,11 +46,11 @@ from app.companies import repository as companies_repository
 from app.companies import service as companies_service
 from app.contacts import repository as contacts_repository
 from app.contacts import service as contacts_service
-from app.core import idempotency
 from app.core.errors import Unprocessable
 from app.core.time import utc_now
 from app.db.tenancy import bind_rls_lookup, unscoped
 from app.events.schemas import EventRead
+from app.idempotency import service as idempotency
 from app.interactions.schemas import InteractionRead
 from app.interviews import repository as interviews_repository
 from app.interviews import service as interviews_service

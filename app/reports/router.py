@@ -5,12 +5,12 @@ from typing import Annotated, Literal
 from fastapi import Header, Query
 from fastapi.responses import StreamingResponse
 
-from app.contacts.repository import organization
 from app.core.errors import problem_responses
 from app.core.pagination import PageParamsDep
 from app.core.routing import api_router
 from app.db.session import SessionDep
 from app.models.enums import ClientStatus
+from app.organizations.service import get_organization
 from app.reports import service
 from app.reports.schemas import CaseloadPage, CaseloadSort, OrganizationReport
 from app.traction import service as traction_service
@@ -78,7 +78,7 @@ async def get_caseload(
     ] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> CaseloadPage | StreamingResponse:
-    settings = await organization(session, principal)
+    settings = await get_organization(session, principal)
     window = await traction_service.window_for(
         session, principal, start=query.start, end=query.end, tz=query.tz, settings=settings
     )
@@ -133,7 +133,7 @@ async def get_organization_report(
     ] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> OrganizationReport | StreamingResponse:
-    settings = await organization(session, principal)
+    settings = await get_organization(session, principal)
     window = await traction_service.window_for(
         session, principal, start=query.start, end=query.end, tz=query.tz, settings=settings
     )

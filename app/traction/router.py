@@ -4,10 +4,10 @@ import uuid
 from fastapi import Response
 
 from app.clients import service as clients_service
-from app.contacts.repository import organization
 from app.core.errors import problem_responses
 from app.core.routing import api_router
 from app.db.session import SessionDep
+from app.organizations.service import get_organization
 from app.traction import chart, service
 from app.traction.dependencies import TractionReader, WindowQueryDep
 from app.traction.schemas import ClientTraction
@@ -40,7 +40,7 @@ async def get_traction(
     client_id: uuid.UUID, session: SessionDep, principal: TractionReader, query: WindowQueryDep
 ) -> ClientTraction:
     client = await clients_service.get(session, principal, client_id)
-    settings = await organization(session, principal)
+    settings = await get_organization(session, principal)
     window = await service.window_for(
         session, principal, start=query.start, end=query.end, tz=query.tz, settings=settings
     )
@@ -66,7 +66,7 @@ async def get_traction_chart(
     client_id: uuid.UUID, session: SessionDep, principal: TractionReader, query: WindowQueryDep
 ) -> SVGResponse:
     client = await clients_service.get(session, principal, client_id)
-    settings = await organization(session, principal)
+    settings = await get_organization(session, principal)
     window = await service.window_for(
         session, principal, start=query.start, end=query.end, tz=query.tz, settings=settings
     )

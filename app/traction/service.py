@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.clients.activity import is_stalled
-from app.contacts.repository import organization
 from app.core.errors import Unprocessable
 from app.core.time import utc_now
 from app.models import Organization
 from app.models.enums import ClientStatus
+from app.organizations.service import get_organization
 from app.traction import repository
 from app.traction.repository import ClientIds
 from app.traction.schemas import (
@@ -108,7 +108,7 @@ async def window_for(
     not before `to`, the window is longer than 366 days or a day is out of range.
     `settings`: the caller's organization, when the caller has it already."""
     if tz is None:
-        tz = (settings or await organization(session, principal)).timezone
+        tz = (settings or await get_organization(session, principal)).timezone
     zone = ZoneInfo(tz)
     for name, day in (("from", start), ("to", end)):
         if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
@@ -311,7 +311,7 @@ async def compute(
             return {}
     now = utc_now()
     if settings is None:
-        settings = await organization(session, principal)
+        settings = await get_organization(session, principal)
     cut = segments(window, weekly=detail)
     bounds = [cut[0].starts_at, *(s.ends_at for s in cut)]
     scope = repository.readable(principal, ids)

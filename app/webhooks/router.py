@@ -8,10 +8,10 @@ from app.auth.principal import Principal
 from app.core.config import SettingsDep
 from app.core.errors import problem_responses
 from app.core.etags import IfMatchHeader, check_if_match, set_etag
-from app.core.idempotency import IdempotencyKeyHeader, shows_secret_once
 from app.core.pagination import Page, PageParamsDep
 from app.core.routing import api_router
 from app.db.session import SessionDep
+from app.idempotency.service import IdempotencyKeyHeader, shows_secret_once
 from app.models import DeliveryStatus, WebhookEndpoint
 from app.models.enums import ADMIN_ROLES, Scope
 from app.webhooks import service

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints, field_validator
 
-from app.auth.schemas import InputModel
+from app.core.schemas import InputModel
 from app.events.catalog import is_known
 from app.models import DeliveryStatus
 

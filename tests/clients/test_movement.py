@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.core.time import utc_now
 from app.db.session import create_sessionmaker
-from app.events.sweep import sweep
+from app.jobs.sweep import sweep
 from tests.factories.clients import create_client
 from tests.factories.contacts import create_contact
 from tests.factories.identity import signup

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.core.config import Settings
 from app.core.time import set_clock
 from app.db.session import create_sessionmaker
-from app.events.sweep import SweepResult, sweep
-from app.webhooks.worker import run_once
+from app.jobs.sweep import SweepResult, sweep
+from app.webhooks.dispatch import run_once
 
 
 class Clock:

@@ -7,7 +7,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.session import create_sessionmaker
-from app.webhooks.worker import measure_backlog
+from app.webhooks.backlog import measure_backlog
 from tests.factories.clients import create_client
 from tests.factories.identity import signup
 from tests.factories.webhooks import create_endpoint

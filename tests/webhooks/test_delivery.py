@@ -332,7 +332,7 @@ async def test_a_delivery_is_claimed_by_one_worker_at_a_time(
 ) -> None:
     from app.core.time import utc_now
     from app.db.session import create_sessionmaker
-    from app.webhooks.worker import claim_due
+    from app.webhooks.dispatch import claim_due
 
     owner = await signup(client)
     await create_endpoint(client, owner, "http://127.0.0.1:9/unused")

@@ -16,7 +16,7 @@ from app.core.time import utc_now
 from app.db.session import create_sessionmaker
 from app.db.tenancy import bind_organization
 from app.webhooks.delivery import AttemptOutcome
-from app.webhooks.worker import _record_outcome
+from app.webhooks.dispatch import _record_outcome
 from tests.factories.clients import create_client
 from tests.factories.identity import signup
 from tests.factories.webhooks import create_endpoint

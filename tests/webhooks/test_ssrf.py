@@ -6,8 +6,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from app.webhooks.dispatch import RETRY_DELAYS, retry_delay
 from app.webhooks.ssrf import BlockedAddress, is_public, resolve_public
-from app.webhooks.worker import RETRY_DELAYS, retry_delay
 from tests.factories.identity import signup
 from tests.factories.webhooks import create_endpoint
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.db.session import create_sessionmaker
-from app.events.sweep import sweep
+from app.jobs.sweep import sweep
 from tests.factories.clients import create_client
 from tests.factories.contacts import create_contact
 from tests.factories.identity import Actor, add_api_key, signup

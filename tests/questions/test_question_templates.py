@@ -3,8 +3,8 @@ import uuid
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.interviews.questions import DEFAULT_QUESTIONS
 from app.models.enums import Role
+from app.questions.service import DEFAULT_QUESTIONS
 from tests.factories.clients import create_client
 from tests.factories.contacts import create_contact
 from tests.factories.identity import add_member, signup

@@ -5,17 +5,17 @@ from fastapi import Response, status
 from app.companies.dependencies import PipelineReader, PipelineWriter
 from app.core.errors import problem_responses
 from app.core.etags import IfMatchHeader, check_if_match, set_etag
-from app.core.idempotency import IdempotencyKeyHeader
 from app.core.pagination import Page, PageParamsDep
 from app.core.routing import api_router
 from app.db.session import SessionDep
-from app.interviews import questions
-from app.interviews.schemas import (
+from app.idempotency.service import IdempotencyKeyHeader
+from app.models.pipeline import QuestionCategory
+from app.questions import service as questions
+from app.questions.schemas import (
     QuestionTemplateCreate,
     QuestionTemplateRead,
     QuestionTemplateUpdate,
 )
-from app.models.pipeline import QuestionCategory
 
 router = api_router(tags=["question-templates"], responses=problem_responses(401, 403, 422))
 

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.core.idempotency import IdempotencyMiddleware, prune_expired
 from app.core.time import utc_now
 from app.db.session import create_sessionmaker
 from app.db.tenancy import unscoped
+from app.idempotency.service import IdempotencyMiddleware, prune_expired
 from app.models.idempotency import IdempotencyRecord
 from tests.factories.identity import Actor, add_api_key, signup
 

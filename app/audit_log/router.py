@@ -3,8 +3,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from app.audit import service
-from app.audit.schemas import AuditEntryRead
+from app.audit_log import service
+from app.audit_log.schemas import AuditEntryRead
 from app.auth.dependencies import Authorize
 from app.auth.principal import Principal
 from app.core.errors import problem_responses

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit import repository
 from app.audit.recorder import object_kind
+from app.audit_log import repository
 from app.core.pagination import PageParams, SortKey, paginate
 from app.db.base import Base
 from app.models import AuditAction, AuditEntry

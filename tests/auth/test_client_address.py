@@ -13,8 +13,8 @@ import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
 
+from app.auth.rate_limit_http import client_address
 from app.core.config import Settings
-from app.core.rate_limit_http import client_address
 from tests.core.test_rate_limits import from_ip, serving
 from tests.factories.identity import unique_email
 

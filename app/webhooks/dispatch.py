@@ -1,6 +1,4 @@
-"""The delivery worker: claims due deliveries, posts them, records every attempt, and
-every `sweep_interval_seconds` runs the time-based events sweep (`app.events.sweep`) and
-prunes expired `Idempotency-Key` records.
+"""Webhook dispatch: claims due deliveries, posts them, records every attempt.
 
 Cross-tenant by nature: one worker serves every organization, so it connects
 as the owner / migrations role (`COACH_MIGRATIONS_DATABASE_URL`, else
@@ -9,40 +7,34 @@ once (`unscoped()`); everything after it works on one delivery with the
 session bound to that delivery's organization, so the ORM hook and RLS apply
 as they do for a request. On PostgreSQL the role must be allowed past
 Row-Level Security (superuser or BYPASSRLS) for the claim to see any rows;
-the worker checks this at start.
+the worker checks this at start (`check_can_claim`).
 
 Claims are leases (`claimed_until`), taken with `FOR UPDATE SKIP LOCKED` on
 PostgreSQL, so several workers (and the in-process one) never send the same
 delivery at once; a worker that dies leaves its lease to expire and another
-sends the delivery again (at least once, same `webhook-id`).
+sends the delivery again (at least once, same `webhook-id`). The loop that calls
+`run_once` is `app.jobs.worker`.
 """
 
 import asyncio
-import contextlib
 import logging
 import random
-import time
 import uuid
-from collections.abc import AsyncIterator, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
-from app.core.idempotency import prune_expired
 from app.core.time import utc_now
-from app.db.session import create_engine, create_sessionmaker
 from app.db.tenancy import bind_organization, unscoped
 from app.events.service import record_event
-from app.events.sweep import sweep
 from app.models import (
     DeliveryStatus,
     Event,
     WebhookAttempt,
-    WebhookBacklog,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -325,130 +317,3 @@ async def check_can_claim(sessionmaker: async_sessionmaker[AsyncSession]) -> Non
             "the webhook worker must connect as a role that bypasses Row-Level Security "
             "(set COACH_MIGRATIONS_DATABASE_URL to the owner role with BYPASSRLS)"
         )
-
-
-BACKLOG_NAME = "all"
-WebhookBacklogFigures = dict[str, float] | None
-
-
-async def measure_backlog(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    """Count the deliveries of every organization into `webhook_backlog` for /metrics."""
-    now = utc_now()
-    pending = WebhookDelivery.status == DeliveryStatus.pending
-    due = and_(pending, WebhookDelivery.next_attempt_at <= now)
-    async with sessionmaker() as session:
-        counts = (
-            await session.execute(
-                select(
-                    func.count().filter(pending),
-                    func.count().filter(due),
-                    func.count().filter(WebhookDelivery.status == DeliveryStatus.failed),
-                    func.min(WebhookDelivery.next_attempt_at).filter(due),
-                ).execution_options(**unscoped())
-            )
-        ).one()
-        row = await session.get(WebhookBacklog, BACKLOG_NAME) or WebhookBacklog(name=BACKLOG_NAME)
-        row.pending, row.due, row.failed, row.oldest_due_at = counts
-        row.measured_at = now
-        session.add(row)
-        try:
-            await session.commit()
-        except IntegrityError:
-            await session.rollback()  # another worker inserted it first; next time updates
-
-
-async def read_backlog(sessionmaker: async_sessionmaker[AsyncSession]) -> WebhookBacklogFigures:
-    """The last measurement, for the API's /metrics (None before any worker measured)."""
-    async with sessionmaker() as session:
-        row = await session.get(WebhookBacklog, BACKLOG_NAME)
-    if row is None:
-        return None
-    now = utc_now()
-    return {
-        "pending": row.pending,
-        "due": row.due,
-        "failed": row.failed,
-        "oldest_due_seconds": (now - row.oldest_due_at).total_seconds()
-        if row.oldest_due_at
-        else 0.0,
-        "measured_seconds_ago": (now - row.measured_at).total_seconds(),
-    }
-
-
-async def _sweep_if_due(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, last_sweep: float | None
-) -> float | None:
-    """Run the time-based events sweep (and measure the backlog) when its interval has
-    passed; returns when it last ran."""
-    started = time.monotonic()
-    if last_sweep is not None and started - last_sweep < settings.sweep_interval_seconds:
-        return last_sweep
-    try:
-        await measure_backlog(sessionmaker)
-    except Exception:
-        logger.exception("measuring the webhook backlog failed")
-    try:
-        await prune_expired(sessionmaker, timedelta(hours=settings.idempotency_ttl_hours))
-    except Exception:
-        logger.exception("pruning expired idempotency records failed")
-    try:
-        result = await sweep(sessionmaker)
-    except Exception:
-        # Nothing was committed; the next turn finds the same crossings.
-        logger.exception("time-based events sweep failed")
-    else:
-        if result.went_cold or result.stalled:
-            logger.info(
-                "sweep announced %d contact(s) gone cold, %d client(s) stalled",
-                result.went_cold,
-                result.stalled,
-            )
-    return started
-
-
-async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
-    """Deliver, and sweep for time-based events, until `stop` is set; finishes the batch
-    in hand before returning."""
-    engine = create_engine(settings, settings.effective_migrations_url)
-    sessionmaker = create_sessionmaker(engine)
-    last_sweep: float | None = None
-    try:
-        await check_can_claim(sessionmaker)
-        logger.info("webhook worker started")
-        while not stop.is_set():
-            last_sweep = await _sweep_if_due(sessionmaker, settings, last_sweep)
-            try:
-                attempted = await run_once(sessionmaker, settings)
-            except Exception:
-                logger.exception("webhook worker pass failed")
-                attempted = 0
-            if attempted < BATCH_SIZE:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=POLL_SECONDS)
-        logger.info("webhook worker stopped")
-    finally:
-        await engine.dispose()
-
-
-@contextlib.asynccontextmanager
-async def in_process_worker(settings: Settings) -> AsyncIterator[None]:
-    """Run the worker as a task of the API process when the settings say so."""
-    if not settings.runs_worker_in_process:
-        yield
-        return
-    stop = asyncio.Event()
-
-    async def supervised() -> None:
-        try:
-            await run_worker(settings, stop)
-        except Exception:
-            logger.exception("the in-process webhook worker stopped")
-
-    task = asyncio.create_task(supervised(), name="webhook-worker")
-    try:
-        yield
-    finally:
-        stop.set()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

@@ -1,0 +1,103 @@
+"""The background worker: delivers webhooks (`app.webhooks.dispatch`) and, every
+`sweep_interval_seconds`, measures the webhook backlog, prunes expired
+`Idempotency-Key` records and runs the time-based events sweep (`app.jobs.sweep`).
+
+It connects as the owner / migrations role: it serves every organization.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.core.config import Settings
+from app.db.session import create_engine, create_sessionmaker
+from app.idempotency.service import prune_expired
+from app.jobs.sweep import sweep
+from app.webhooks.backlog import measure_backlog
+from app.webhooks.dispatch import BATCH_SIZE, POLL_SECONDS, check_can_claim, run_once
+
+logger = logging.getLogger(__name__)
+
+
+async def _sweep_if_due(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, last_sweep: float | None
+) -> float | None:
+    """Run the time-based events sweep (and measure the backlog) when its interval has
+    passed; returns when it last ran."""
+    started = time.monotonic()
+    if last_sweep is not None and started - last_sweep < settings.sweep_interval_seconds:
+        return last_sweep
+    try:
+        await measure_backlog(sessionmaker)
+    except Exception:
+        logger.exception("measuring the webhook backlog failed")
+    try:
+        await prune_expired(sessionmaker, timedelta(hours=settings.idempotency_ttl_hours))
+    except Exception:
+        logger.exception("pruning expired idempotency records failed")
+    try:
+        result = await sweep(sessionmaker)
+    except Exception:
+        # Nothing was committed; the next turn finds the same crossings.
+        logger.exception("time-based events sweep failed")
+    else:
+        if result.went_cold or result.stalled:
+            logger.info(
+                "sweep announced %d contact(s) gone cold, %d client(s) stalled",
+                result.went_cold,
+                result.stalled,
+            )
+    return started
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
+    """Deliver, and sweep for time-based events, until `stop` is set; finishes the batch
+    in hand before returning."""
+    engine = create_engine(settings, settings.effective_migrations_url)
+    sessionmaker = create_sessionmaker(engine)
+    last_sweep: float | None = None
+    try:
+        await check_can_claim(sessionmaker)
+        logger.info("webhook worker started")
+        while not stop.is_set():
+            last_sweep = await _sweep_if_due(sessionmaker, settings, last_sweep)
+            try:
+                attempted = await run_once(sessionmaker, settings)
+            except Exception:
+                logger.exception("webhook worker pass failed")
+                attempted = 0
+            if attempted < BATCH_SIZE:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=POLL_SECONDS)
+        logger.info("webhook worker stopped")
+    finally:
+        await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def in_process_worker(settings: Settings) -> AsyncIterator[None]:
+    """Run the worker as a task of the API process when the settings say so."""
+    if not settings.runs_worker_in_process:
+        yield
+        return
+    stop = asyncio.Event()
+
+    async def supervised() -> None:
+        try:
+            await run_worker(settings, stop)
+        except Exception:
+            logger.exception("the in-process webhook worker stopped")
+
+    task = asyncio.create_task(supervised(), name="webhook-worker")
+    try:
+        yield
+    finally:
+        stop.set()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,36 @@
+"""The question bank: templates a coach and client pick from for informational interviews."""
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.core.schemas import InputModel, refuse_cleared
+from app.models.pipeline import QuestionCategory
+
+
+class QuestionTemplateCreate(InputModel):
+    category: QuestionCategory = Field(examples=[QuestionCategory.culture])
+    text: str = Field(
+        min_length=1, max_length=1000, examples=["How would you describe the team's culture?"]
+    )
+
+
+class QuestionTemplateUpdate(InputModel):
+    category: QuestionCategory | None = None
+    text: str | None = Field(default=None, min_length=1, max_length=1000)
+
+    @model_validator(mode="after")
+    def _not_cleared(self) -> "QuestionTemplateUpdate":
+        refuse_cleared(self, ("category", "text"))
+        return self
+
+
+class QuestionTemplateRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    category: QuestionCategory
+    text: str
+    created_at: datetime
+    updated_at: datetime
