@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import String, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.permissions import require_role
@@ -92,7 +92,7 @@ async def list_clients(
     key = {
         "created_at": SortKey((Client.created_at, Client.id)),
         "-created_at": SortKey((Client.created_at, Client.id), descending=True),
-        "full_name": SortKey((func.lower(Client.full_name), Client.id)),
+        "full_name": SortKey((func.lower(Client.full_name, type_=String), Client.id)),
     }[sort]
     clients, next_cursor = await paginate(session, statement, sort=key, params=params)
     coaches = await repository.coach_ids_by_client(session, [c.id for c in clients])

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import func, or_
+from sqlalchemy import String, func, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
@@ -124,7 +124,7 @@ async def list_companies(
     key = {
         "created_at": SortKey((Company.created_at, Company.id)),
         "-created_at": SortKey((Company.created_at, Company.id), descending=True),
-        "name": SortKey((func.lower(Company.name), Company.id)),
+        "name": SortKey((func.lower(Company.name, type_=String), Company.id)),
         "priority": SortKey((Company.priority, Company.id)),
     }[sort]
     companies, next_cursor = await paginate(session, statement, sort=key, params=params)

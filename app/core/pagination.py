@@ -7,6 +7,7 @@ rows are added; it is opaque to clients (base64 of typed JSON).
 import base64
 import binascii
 import json
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -234,6 +235,12 @@ def _checked(column: ColumnElement[Any] | QueryableAttribute[Any], value: Any) -
     try:
         expected: type[Any] = column.type.python_type
     except NotImplementedError:
+        expected = object
+    if expected is object:
+        # An untyped expression (say `lower(name)` without `type_=`): only a scalar a
+        # cursor could have been written with, never a list or an integer no column holds.
+        if not _is_plain_scalar(value):
+            raise Unprocessable("The cursor is not valid for this list.", parameter="cursor")
         return value
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -251,6 +258,16 @@ def _checked(column: ColumnElement[Any] | QueryableAttribute[Any], value: Any) -
     if not valid:
         raise Unprocessable("The cursor is not valid for this list.", parameter="cursor")
     return value
+
+
+def _is_plain_scalar(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str | uuid.UUID | datetime)
 
 
 def _literal_for(column: ColumnElement[Any] | QueryableAttribute[Any], value: Any) -> Any:

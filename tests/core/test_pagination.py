@@ -118,6 +118,28 @@ async def test_invalid_cursor_is_a_422_problem(client: httpx.AsyncClient, path: 
         assert response.headers["content-type"] == "application/problem+json"
 
 
+@pytest.mark.parametrize(
+    ("path", "sort"),
+    [("/api/v1/clients", "full_name"), ("/api/v1/clients/{client_id}/companies", "name")],
+)
+async def test_a_name_sorted_cursor_holding_no_name_is_a_422(
+    client: httpx.AsyncClient, path: str, sort: str
+) -> None:
+    """Found by the string fuzzer: a name-sorted list compared a forged cursor's list, or
+    an integer no column holds, with `lower(name)` and the driver failed (a 500)."""
+    owner = await signup(client)
+    seeker = await create_client(client, owner)
+    row = {"uuid": str(uuid.uuid4())}
+    for value in ([], {}, 2**63, -(2**63) - 1, 7, 1.5, True):
+        response = await client.get(
+            path.format(client_id=seeker["id"]),
+            params={"sort": sort, "cursor": _cursor([value, row])},
+            headers=owner.headers,
+        )
+        assert response.status_code == 422, (value, response.text)
+        assert response.json()["parameter"] == "cursor"
+
+
 @pytest.mark.parametrize("name", ["Ana\x00", "Ana\ud800"], ids=["nul", "lone-surrogate"])
 async def test_a_cursor_holding_text_the_database_cannot_store_is_a_422(
     client: httpx.AsyncClient, name: str
