@@ -7,7 +7,7 @@ contact under a client the caller may not see does not exist for them.
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     CTE,
@@ -26,10 +26,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from app.auth.principal import Principal
 from app.clients.repository import readable_client_ids
+from app.contacts.tree import TreeRow
 from app.core.errors import register_constraint
 from app.models import Company, Contact, Interview
 
@@ -243,7 +244,7 @@ async def move_children(session: AsyncSession, contact: Contact, *, now: datetim
 
 async def tree_rows(
     session: AsyncSession, principal: Principal, client_id: uuid.UUID
-) -> Sequence[Any]:
+) -> Sequence[TreeRow]:
     """The one read the tree is built from: the client's contacts, children in name order,
     each with `met`: whether the client met them in an interview.
 
@@ -262,22 +263,25 @@ async def tree_rows(
         .distinct()
         .subquery("met")
     )
+    columns: dict[str, ColumnElement[Any] | QueryableAttribute[Any]] = {
+        "id": Contact.id,
+        "referred_by_id": Contact.referred_by_id,
+        "full_name": Contact.full_name,
+        "company_name": Contact.company_name,
+        "title": Contact.title,
+        "depth": Contact.depth,
+        "last_contacted_at": Contact.last_contacted_at,
+        "met": met.c.contact_id.is_not(None),
+    }
     statement = (
-        select(
-            Contact.id,
-            Contact.referred_by_id,
-            Contact.full_name,
-            Contact.company_name,
-            Contact.title,
-            Contact.depth,
-            Contact.last_contacted_at,
-            met.c.contact_id.is_not(None).label("met"),
-        )
+        select(*(columns[name].label(name) for name in TreeRow._fields))
         .outerjoin(met, met.c.contact_id == Contact.id)
         .where(readable_condition(principal), Contact.client_id == client_id)
         .order_by(func.lower(Contact.full_name), Contact.id)
     )
-    return (await session.execute(statement)).all()
+    # SQLAlchemy's rows are named tuples already, here of `TreeRow`'s fields in its order:
+    # typed as such rather than copied into `TreeRow`s (about 3 ms per 5,000 contacts).
+    return cast(Sequence[TreeRow], (await session.execute(statement)).all())
 
 
 async def ancestry(session: AsyncSession, contact: Contact) -> Sequence[Any]:

@@ -1,122 +1,43 @@
 """Contacts and their referral tree: who introduced whom, kept consistent on every change."""
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cache, lru_cache
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, bindparam, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute
 
 from app.auth.principal import Principal
 from app.clients import service as clients_service
-from app.clients.repository import readable_client_ids_by_parameter
-from app.contacts import repository
+from app.contacts import list_query, repository
 from app.contacts.cadence import refresh_next_touch_due
+from app.contacts.list_query import ListOrder
 from app.contacts.normalise import normalise_email, normalise_linkedin
 from app.contacts.schemas import ChainLink, ContactRead, contact_columns
 from app.contacts.tree import Forest, build_forest, chain_to
-from app.contacts.warmth import warmth_at, warmth_bounds, warmth_of
+from app.contacts.warmth import warmth_bounds, warmth_of
 from app.core.errors import Conflict, NotFound, Unprocessable
-from app.core.pagination import (
-    PageParams,
-    SortKey,
-    decode_cursor,
-    keyset_parameters,
-    keyset_read,
-    page_of,
-)
+from app.core.pagination import PageParams
 from app.core.time import MAX_CLOCK_SKEW, utc_now
-from app.db.base import UTCDateTime
-from app.db.tenancy import PreparedRead, prepare_read, run_prepared
 from app.events.service import NewEvent, record_events
-from app.models import Client, Contact, Organization
-from app.models.enums import ContactSource, Relationship, Warmth
+from app.models import Client, Contact
+from app.models.enums import ContactSource, Warmth
 from app.organizations.service import get_organization
 
 # Referral chains longer than this are refused: no real trail of introductions gets
 # near it, and it bounds the nesting of the tree response.
 MAX_DEPTH = 50
 
-ContactSort = Literal[
-    "name",
-    "-name",
-    "last_contacted_at",
-    "-last_contacted_at",
-    "created_at",
-    "-created_at",
-    "next_touch_due_at",
-]
-
-# The order `due=true` lists in without a `sort`: by the earlier of the two due dates
-# (`repository.is_due`), most overdue first. Not offered as a `sort` of its own.
-_DueOrder = Literal["due_at"]
-_Order = ContactSort | _DueOrder
-
-# Stand-ins for NULL in sort keys, so keyset pagination compares real values.
-_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
-_FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
-
-
-_SORT_CONSTANTS = frozenset({"sort_never", "sort_far_future"})
-
-
-@cache  # a few immutable expressions per sort, built once rather than on each request
-def _sort_key(sort: _Order) -> SortKey:
-    never = bindparam("sort_never", _NEVER, type_=UTCDateTime())
-    far_future = bindparam("sort_far_future", _FAR_FUTURE, type_=UTCDateTime())
-    descending = sort.startswith("-")
-    touch_due = func.coalesce(Contact.next_touch_due_at, far_future)
-    follow_up = func.coalesce(Contact.next_follow_up_at, far_future)
-    columns: dict[str, ColumnElement[Any] | QueryableAttribute[Any]] = {
-        "name": func.lower(Contact.full_name),
-        "last_contacted_at": func.coalesce(Contact.last_contacted_at, never),
-        "created_at": Contact.created_at,
-        "next_touch_due_at": touch_due,
-        # The earlier of the two, never NULL: a CASE, as both databases have it (LEAST
-        # and MIN(a, b) are each one database's), so keyset comparisons stay sound.
-        "due_at": case((follow_up <= touch_due, follow_up), else_=touch_due),
-    }
-    return SortKey((columns[sort.removeprefix("-")], Contact.id), descending=descending)
-
-
-def _check_cursor(params: PageParams, sort: _Order) -> None:
-    """A cursor made under another sort (or forged) is a 422, never a database error."""
-    if params.cursor is None:
-        return
-    first, last = decode_cursor(params.cursor, 2)
-    if sort.removeprefix("-") == "name":
-        fits = isinstance(first, str)
-    else:
-        fits = isinstance(first, datetime) and first.tzinfo is not None
-    if not (fits and isinstance(last, uuid.UUID)):
-        raise Unprocessable(
-            "The cursor is not valid for this list; was it made with another `sort`?",
-            parameter="cursor",
-        )
+# The list's filters and sorts are its query's (app/contacts/list_query.py); the router
+# names them here, with the rest of the service.
+ContactFilters = list_query.ContactFilters
+ContactSort = list_query.ContactSort
 
 
 @dataclass(frozen=True, slots=True)
 class ContactView:
     contact: Contact
     warmth: Warmth
-
-
-@dataclass(frozen=True, slots=True)
-class ContactFilters:
-    warmth: Warmth | None = None
-    relationship: Relationship | None = None
-    source: ContactSource | None = None
-    tag: str | None = None
-    company: str | None = None
-    company_id: uuid.UUID | None = None
-    root: bool | None = None
-    parent_id: uuid.UUID | None = None
-    search: str | None = None
-    due: bool | None = None
 
 
 async def get(session: AsyncSession, principal: Principal, contact_id: uuid.UUID) -> Contact:
@@ -167,31 +88,6 @@ async def _record(
     )
 
 
-def _warmth_condition(warmth: Warmth) -> ColumnElement[bool]:
-    """The `warm_since` and `cooling_since` parameters are `warmth_bounds`'s."""
-    warm_since = bindparam("warm_since", type_=UTCDateTime())
-    cooling_since = bindparam("cooling_since", type_=UTCDateTime())
-    last = Contact.last_contacted_at
-    return {
-        Warmth.never: last.is_(None),
-        Warmth.warm: last >= warm_since,
-        Warmth.cooling: (last < warm_since) & (last >= cooling_since),
-        Warmth.cold: last < cooling_since,
-    }[warmth]
-
-
-# The fields of `ContactRead` that are columns (all but the derived `warmth`), and the
-# organization's `cold_after_days` to derive it.
-_READ_FIELDS = tuple(ContactRead.model_fields)
-_READ_COLUMNS = tuple(name for name in _READ_FIELDS if name != "warmth")
-_WARMTH_AT = _READ_FIELDS.index("warmth")
-_LAST_CONTACTED_AT = _READ_COLUMNS.index("last_contacted_at")
-_COLD_AFTER_DAYS = len(_READ_COLUMNS)
-_READ_ROWS = select(
-    *(getattr(Contact, name) for name in _READ_COLUMNS), Organization.cold_after_days
-).join(Organization, Organization.id == Contact.organization_id)
-
-
 async def list_contacts(
     session: AsyncSession,
     principal: Principal,
@@ -206,121 +102,33 @@ async def list_contacts(
     keep-in-touch date that has come); with `due=true` and no explicit sort, the most
     overdue come first, by the earlier of the two dates.
 
-    The hot read of the API, so it is one statement, prepared once per shape (`_ListShape`)
-    and run with this request's values as parameters: the client check is part of its
-    condition (only an empty page asks whether the client exists), the organization's
-    `cold_after_days` comes with each row, and rows are plain tuples, not ORM objects.
+    The hot read of the API, one prepared statement (`list_query.read_page`): the client
+    check is part of its condition, so only an empty page asks whether the client exists.
     """
     now = utc_now()
-    chosen: _Order = sort or ("due_at" if filters.due else "created_at")
-    _check_cursor(params, chosen)
-    sort_key = _sort_key(chosen)
-    readable, reader = readable_client_ids_by_parameter(principal)
-    parameters: dict[str, Any] = {**reader, **keyset_parameters(sort_key, params)}
-    parameters["client_id"] = client_id
-    given = {name for name in _VALUE_FILTERS if _given(name, getattr(filters, name))}
-    for name in given:
-        value = getattr(filters, name)
-        parameters[name] = repository.like_escaped(value) if name in _TEXT_FILTERS else value
+    order: ListOrder = sort or ("due_at" if filters.due else "created_at")
+    after = list_query.cursor_values(order, params.cursor)  # a 422 comes before any read
+    bounds: tuple[datetime, datetime] | None = None
     if filters.warmth is not None:
         organization = await get_organization(session, principal)
-        parameters["warm_since"], parameters["cooling_since"] = warmth_bounds(
-            organization.cold_after_days, now
-        )
-    if filters.due is not None:
-        parameters["now"] = now
-    shape = _ListShape(
-        readable=readable,
-        dialect=session.bind.dialect.name if session.bind is not None else "sqlite",
-        sort=chosen,
-        after_cursor=params.cursor is not None,
-        warmth=filters.warmth,
-        root=filters.root,
-        due=filters.due,
-        filters=frozenset(given),
+        bounds = warmth_bounds(organization.cold_after_days, now)
+    rows, next_cursor = await list_query.read_page(
+        session,
+        principal,
+        client_id,
+        order=order,
+        params=params,
+        after=after,
+        filters=filters,
+        warmth_bounds=bounds,
+        now=now,
     )
-    result = await run_prepared(session, _prepared_list(shape), parameters)
-    rows, next_cursor = page_of(list(result.all()), sort_key, params)
     if not rows:
         await client_for(session, principal, client_id)  # 404 when the client is not seen
         return [], next_cursor
     # One organization's contacts: the same `cold_after_days` on every row.
-    warm_since, cooling_since = warmth_bounds(rows[0][_COLD_AFTER_DAYS], now)
-    return [_read_fields(row, warm_since, cooling_since) for row in rows], next_cursor
-
-
-# The filters that are values (the others choose a condition). Text filters match
-# literally (LIKE's wildcards in them are escaped), and an empty one is not a filter.
-_VALUE_FILTERS = ("relationship", "source", "tag", "company", "company_id", "parent_id", "search")
-_TEXT_FILTERS = frozenset({"company", "search"})
-
-
-def _given(name: str, value: object) -> bool:
-    return value is not None and not (name in _TEXT_FILTERS and value == "")
-
-
-@dataclass(frozen=True, slots=True)
-class _ListShape:
-    """What decides the list's statement; everything else is a parameter."""
-
-    readable: Select[uuid.UUID]  # which clients the caller may see, by kind of caller
-    dialect: str
-    sort: _Order
-    after_cursor: bool
-    warmth: Warmth | None
-    root: bool | None
-    due: bool | None
-    filters: frozenset[str]  # the `_VALUE_FILTERS` given
-
-
-@lru_cache(maxsize=512)  # shapes are few in practice; bounded all the same
-def _prepared_list(shape: _ListShape) -> PreparedRead:
-    conditions: list[ColumnElement[bool]] = [
-        Contact.client_id.in_(shape.readable),
-        Contact.client_id == bindparam("client_id"),
-    ]
-    if shape.warmth is not None:
-        conditions.append(_warmth_condition(shape.warmth))
-    for name, column in (
-        ("relationship", Contact.relationship),
-        ("source", Contact.source),
-        ("company_id", Contact.company_id),
-        ("parent_id", Contact.referred_by_id),
-    ):
-        if name in shape.filters:
-            conditions.append(column == bindparam(name))
-    if "tag" in shape.filters:
-        conditions.append(repository.has_tag(shape.dialect))
-    if "company" in shape.filters:
-        conditions.append(repository.works_at("company"))
-    if shape.root is not None:
-        referred_by = Contact.referred_by_id
-        conditions.append(referred_by.is_(None) if shape.root else referred_by.is_not(None))
-    if "search" in shape.filters:
-        search = bindparam("search", type_=String)
-        conditions.append(
-            or_(
-                Contact.full_name.icontains(search, escape=repository.LIKE_ESCAPE),
-                Contact.title.icontains(search, escape=repository.LIKE_ESCAPE),
-                repository.works_at("search"),
-            )
-        )
-    if shape.due is not None:
-        now = bindparam("now", type_=UTCDateTime())
-        conditions.append(repository.is_due(now) if shape.due else repository.is_not_due(now))
-    statement = keyset_read(
-        _READ_ROWS.where(*conditions), _sort_key(shape.sort), after_cursor=shape.after_cursor
-    )
-    return prepare_read(statement, constants=_SORT_CONSTANTS)
-
-
-def _read_fields(
-    row: Sequence[Any], warm_since: datetime, cooling_since: datetime
-) -> dict[str, Any]:
-    """A `(*_READ_COLUMNS, cold_after_days)` row as `ContactRead` fields, in its order."""
-    values = list(row[:_COLD_AFTER_DAYS])
-    values.insert(_WARMTH_AT, warmth_at(values[_LAST_CONTACTED_AT], warm_since, cooling_since))
-    return dict(zip(_READ_FIELDS, values, strict=True))
+    warm_since, cooling_since = warmth_bounds(rows[0].cold_after_days, now)
+    return [list_query.contact_fields(row, warm_since, cooling_since) for row in rows], next_cursor
 
 
 async def _company_of_client(
@@ -420,7 +228,7 @@ async def create(
         email_normalized=email_normalized,
         linkedin_normalized=linkedin_normalized,
         depth=depth,
-        # The cadence counts from it, and the client moved then (app/clients/activity.py).
+        # The cadence counts from it, and the client moved then (app/clients/momentum.py).
         created_at=_added_at(fields.pop("created_at", None), now),
         updated_at=now,
         **fields,

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import TypeAdapter
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
@@ -17,6 +17,20 @@ from typing_extensions import TypedDict  # pydantic needs this one before Python
 from app.contacts.schemas import ChainLink
 from app.contacts.warmth import warmth_at, warmth_bounds
 from app.models.enums import Warmth
+
+
+class TreeRow(NamedTuple):
+    """A contact as the tree is built from it (`repository.tree_rows` selects these fields,
+    by these names and in this order)."""
+
+    id: uuid.UUID
+    referred_by_id: uuid.UUID | None
+    full_name: str
+    company_name: str | None
+    title: str | None
+    depth: int
+    last_contacted_at: datetime | None
+    met: bool  # the client met them in an interview
 
 
 class TreeNode(TypedDict):
@@ -66,7 +80,7 @@ class Forest:
 
 
 def build_forest(
-    rows: Sequence[Any],
+    rows: Sequence[TreeRow],
     *,
     root_id: uuid.UUID | None,
     max_depth: int | None,
@@ -75,18 +89,21 @@ def build_forest(
 ) -> Forest | None:
     """The forest (or the subtree under `root_id`; None if it is not among `rows`).
 
-    `rows` are tuples of (id, referred_by_id, full_name, company_name, title, depth,
-    last_contacted_at, met: the contact was met in an interview), in the order children
-    should be listed. `max_depth` counts levels below the returned roots; descendant
-    counts and yields ignore it. A root's `met_in_interview` counts the contacts below
-    it that were met, not the root itself, like `descendants`. Contacts caught in a
-    (corrupt) cycle are left out rather than looping.
+    `rows` come in the order children should be listed. `max_depth` counts levels below
+    the returned roots; descendant counts and yields ignore it. A root's
+    `met_in_interview` counts the contacts below it that were met, not the root itself,
+    like `descendants`. Contacts caught in a (corrupt) cycle are left out rather than
+    looping.
     """
     if not rows:
         return None if root_id is not None else Forest(roots=[], branch_yields=[])
-    # Columns, and positions instead of UUIDs as keys: per-row attribute access and
-    # UUID hashing run Python code, and the tree must stay fast for thousands of contacts.
-    ids, parent_ids, names, companies, titles, depths, lasts, mets = zip(*rows, strict=True)
+    # Columns (by `TreeRow`'s field names), and positions instead of UUIDs as keys:
+    # per-row attribute access and UUID hashing run Python code, and the tree must stay
+    # fast for thousands of contacts.
+    column = dict(zip(TreeRow._fields, zip(*rows, strict=True), strict=True))
+    ids, parent_ids = column["id"], column["referred_by_id"]
+    names, companies, titles = column["full_name"], column["company_name"], column["title"]
+    depths, lasts, mets = column["depth"], column["last_contacted_at"], column["met"]
     size = len(ids)
     position = dict(zip(ids, range(size), strict=True))
     if root_id is not None and root_id not in position:

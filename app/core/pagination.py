@@ -19,7 +19,7 @@ from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin
 import orjson
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import BigInteger, Select, bindparam, literal, tuple_
+from sqlalchemy import BigInteger, Row, Select, bindparam, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -196,6 +196,33 @@ def keyset_parameters(sort: SortKey, params: PageParams) -> dict[str, Any]:
         for i, value in enumerate(_cursor_values(sort, params.cursor)):
             parameters[f"after_{i}"] = value
     return parameters
+
+
+def keyset_parameters_after(
+    sort: SortKey, params: PageParams, after: Sequence[Any] | None
+) -> dict[str, Any]:
+    """`keyset_parameters` for a cursor already decoded (`after`, from `decode_cursor(cursor,
+    len(sort.columns))`; None without a cursor): a caller that checks the values first
+    decodes the cursor once."""
+    parameters: dict[str, Any] = {"page_limit": params.limit + 1}
+    if after is not None:
+        for i, (column, value) in enumerate(zip(sort.columns, after, strict=True)):
+            parameters[f"after_{i}"] = _checked(column, value)
+    return parameters
+
+
+def keyset_rows(
+    rows: list[Row[*tuple[Any, ...]]], sort: SortKey, params: PageParams
+) -> tuple[list[Row[*tuple[Any, ...]]], str | None]:
+    """`page_of` for rows read by name: a `keyset_read` page's rows (one more than the page
+    was asked for) kept whole, their sort keys labelled `_sort_{i}` among their columns, and
+    the next cursor."""
+    has_more = len(rows) > params.limit
+    rows = rows[: params.limit]
+    if not (has_more and rows):
+        return rows, None
+    last = rows[-1]._mapping
+    return rows, encode_cursor([last[label.name] for label in _sort_labels(sort)])
 
 
 def page_of(rows: list[Any], sort: SortKey, params: PageParams) -> tuple[list[Any], str | None]:
