@@ -1,5 +1,5 @@
 """Which characters text from a client may hold: the one rule, used by request bodies
-(`InputModel`), path and query parameters and forms (`app.core.routing`), and cursors
+(`InputModel`), path and query parameters and forms (`app.core.request_checks`), and cursors
 (`app.core.pagination`).
 
 No person types a control character, and some cannot even be stored: PostgreSQL
