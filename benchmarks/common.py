@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from app.db.session import async_database_url
-from app.interviews.service import TRANSITIONS
+from app.interviews.stages import TRANSITIONS
 from app.models.enums import ContactSource, InteractionDirection, InteractionKind, Relationship
 from app.models.pipeline import (
     CompanyStatus,

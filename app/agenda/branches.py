@@ -26,7 +26,7 @@ from sqlalchemy.sql.elements import Label
 
 from app.agenda.kinds import KINDS, AgendaKindName
 from app.agenda.scope import ORGANIZATION, STRONG_TIE, Cutoffs, Scope
-from app.clients.activity import quiet_since
+from app.clients.momentum import quiet_since
 from app.contacts.repository import is_due, planned_follow_up_due
 from app.db.base import UTCDateTime
 from app.models import Client, Company, Contact, Interaction, Interview, Outreach

@@ -1,15 +1,16 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import Query, Response, status
+from fastapi import Query, Request, Response, status
 
 from app.auth.principal import Principal
 from app.clients import service
 from app.clients.dependencies import ClientReader, ClientWriter
 from app.clients.schemas import ClientCreate, ClientRead, ClientUpdate
 from app.core.errors import problem_responses
-from app.core.etags import IfMatchHeader, check_if_match, set_etag
+from app.core.etags import IfMatchHeader, check_if_match, set_etag, with_etag
 from app.core.pagination import Page, PageParamsDep
+from app.core.responses import set_location
 from app.core.routing import api_router
 from app.db.session import SessionDep
 from app.idempotency.service import IdempotencyKeyHeader
@@ -63,18 +64,20 @@ async def create_client(
     session: SessionDep,
     principal: ClientWriter,
     response: Response,
+    request: Request,
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> ClientRead:
     client = await service.create(session, principal, body.model_dump())
     view = await service.view(session, client)
     set_etag(response, client.version)
-    response.headers["Location"] = f"/api/v1/clients/{client.id}"
+    set_location(response, request, "clients_get", client_id=client.id)
     return _read(view, principal)
 
 
 @router.get(
     "/clients/{client_id}",
     operation_id="clients_get",
+    name="clients_get",
     summary="Get a client",
     responses=problem_responses(404),
 )
@@ -82,8 +85,9 @@ async def get_client(
     client_id: uuid.UUID, session: SessionDep, principal: ClientReader, response: Response
 ) -> ClientRead:
     client = await service.get(session, principal, client_id)
-    set_etag(response, client.version)
-    return _read(await service.view(session, client), principal)
+    return with_etag(
+        response, client.version, _read(await service.view(session, client), principal)
+    )
 
 
 @router.patch(
@@ -103,8 +107,9 @@ async def update_client(
     client = await service.get(session, principal, client_id)
     check_if_match(if_match, client.version)
     client = await service.update(session, principal, client, body.model_dump(exclude_unset=True))
-    set_etag(response, client.version)
-    return _read(await service.view(session, client), principal)
+    return with_etag(
+        response, client.version, _read(await service.view(session, client), principal)
+    )
 
 
 @router.delete(

@@ -1,15 +1,16 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Response, status
+from fastapi import Query, Request, Response, status
 
 from app.clients import service as clients_service
 from app.companies import service
 from app.companies.dependencies import PipelineReader, PipelineWriter
 from app.companies.schemas import CompanyCreate, CompanyRead, CompanyUpdate, WarmPaths
 from app.core.errors import problem_responses
-from app.core.etags import IfMatchHeader, check_if_match, set_etag
+from app.core.etags import IfMatchHeader, check_if_match, set_etag, with_etag
 from app.core.pagination import Page, PageParamsDep
+from app.core.responses import set_location
 from app.core.routing import api_router
 from app.db.session import SessionDep
 from app.idempotency.service import IdempotencyKeyHeader
@@ -57,18 +58,20 @@ async def create_company(
     session: SessionDep,
     principal: PipelineWriter,
     response: Response,
+    request: Request,
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> CompanyRead:
     client = await clients_service.get(session, principal, client_id)
     company = await service.create(session, principal, client, body.model_dump())
     set_etag(response, company.version)
-    response.headers["Location"] = f"/api/v1/companies/{company.id}"
+    set_location(response, request, "companies_get", company_id=company.id)
     return service.company_read(await service.view(session, principal, company))
 
 
 @router.get(
     "/companies/{company_id}",
     operation_id="companies_get",
+    name="companies_get",
     summary="Get a company with its people and their warmth",
     responses=problem_responses(404),
 )
@@ -76,8 +79,11 @@ async def get_company(
     company_id: uuid.UUID, session: SessionDep, principal: PipelineReader, response: Response
 ) -> CompanyRead:
     company = await service.get(session, principal, company_id)
-    set_etag(response, company.version)
-    return service.company_read(await service.view(session, principal, company))
+    return with_etag(
+        response,
+        company.version,
+        service.company_read(await service.view(session, principal, company)),
+    )
 
 
 @router.get(
@@ -119,8 +125,11 @@ async def update_company(
     company = await service.get(session, principal, company_id)
     check_if_match(if_match, company.version)
     company = await service.update(session, principal, company, body.model_dump(exclude_unset=True))
-    set_etag(response, company.version)
-    return service.company_read(await service.view(session, principal, company))
+    return with_etag(
+        response,
+        company.version,
+        service.company_read(await service.view(session, principal, company)),
+    )
 
 
 @router.delete(

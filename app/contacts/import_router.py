@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from app.auth.dependencies import Authorize
 from app.auth.principal import Principal
 from app.clients import service as clients_service
-from app.contacts import import_service, importing
+from app.contacts import import_csv, import_service
 from app.core.config import Settings, SettingsDep
 from app.core.errors import PayloadTooLarge, problem_responses
 from app.core.middleware import RouteBodyLimit
@@ -61,7 +61,7 @@ class ContactImportRead(BaseModel):
     IMPORT_PATH,
     operation_id="contacts_import",
     summary="Import contacts from a CSV file (our template or LinkedIn's Connections.csv)",
-    description=importing.TEMPLATE_DESCRIPTION,
+    description=import_csv.TEMPLATE_DESCRIPTION,
 )
 async def import_contacts(
     client_id: uuid.UUID,

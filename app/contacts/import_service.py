@@ -11,7 +11,7 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.contacts.cadence import refresh_next_touch_due
-from app.contacts.importing import ContactDraft, RowError, parse_contacts_csv
+from app.contacts.import_csv import ContactDraft, RowError, parse_contacts_csv
 from app.contacts.schemas import ContactRead
 from app.contacts.warmth import warmth_of
 from app.core.time import utc_now
@@ -74,7 +74,7 @@ async def import_contacts(
                 "organization_id": client.organization_id,
                 "client_id": client.id,
                 "depth": 0,
-                # Loading a network is not the client moving (app/clients/activity.py).
+                # Loading a network is not the client moving (app/clients/momentum.py).
                 "imported": True,
                 "next_touch_due_at": due_by_relationship[draft.fields["relationship"]],
                 "created_at": now,

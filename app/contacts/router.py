@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Response, status
+from fastapi import Query, Request, Response, status
 
 from app.contacts import service
 from app.contacts.dependencies import ContactReader, ContactWriter
@@ -14,8 +14,9 @@ from app.contacts.schemas import (
     ContactUpdate,
 )
 from app.core.errors import problem_responses
-from app.core.etags import IfMatchHeader, check_if_match, set_etag
+from app.core.etags import IfMatchHeader, check_if_match, set_etag, with_etag
 from app.core.pagination import Page, PageParamsDep, PageWriter
+from app.core.responses import set_location
 from app.core.routing import api_router
 from app.db.session import SessionDep
 from app.idempotency.service import IdempotencyKeyHeader
@@ -110,18 +111,20 @@ async def create_contact(
     session: SessionDep,
     principal: ContactWriter,
     response: Response,
+    request: Request,
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> ContactRead:
     client = await service.client_for(session, principal, client_id)
     contact = await service.create(session, principal, client, body.model_dump())
     set_etag(response, contact.version)
-    response.headers["Location"] = f"/api/v1/contacts/{contact.id}"
+    set_location(response, request, "contacts_get", contact_id=contact.id)
     return service.contact_read(await service.view(session, principal, contact))
 
 
 @router.get(
     "/contacts/{contact_id}",
     operation_id="contacts_get",
+    name="contacts_get",
     summary="Get a contact",
     responses=problem_responses(404),
 )
@@ -129,8 +132,11 @@ async def get_contact(
     contact_id: uuid.UUID, session: SessionDep, principal: ContactReader, response: Response
 ) -> ContactRead:
     contact = await service.get(session, principal, contact_id)
-    set_etag(response, contact.version)
-    return service.contact_read(await service.view(session, principal, contact))
+    return with_etag(
+        response,
+        contact.version,
+        service.contact_read(await service.view(session, principal, contact)),
+    )
 
 
 @router.patch(
@@ -150,8 +156,11 @@ async def update_contact(
     contact = await service.get(session, principal, contact_id)
     check_if_match(if_match, contact.version)
     contact = await service.update(session, principal, contact, body.model_dump(exclude_unset=True))
-    set_etag(response, contact.version)
-    return service.contact_read(await service.view(session, principal, contact))
+    return with_etag(
+        response,
+        contact.version,
+        service.contact_read(await service.view(session, principal, contact)),
+    )
 
 
 @router.delete(

@@ -1,6 +1,6 @@
 """ETag / If-Match: optimistic concurrency on top of each row's `version`."""
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Header, Response
 
@@ -11,8 +11,17 @@ def etag_for(version: int) -> str:
     return f'"{version}"'
 
 
+_Read = TypeVar("_Read")
+
+
 def set_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag_for(version)
+
+
+def with_etag(response: Response, version: int, read: _Read) -> _Read:
+    """Answer `read` (the schema of a row at `version`) with that version's `ETag`."""
+    set_etag(response, version)
+    return read
 
 
 IfMatchHeader = Annotated[

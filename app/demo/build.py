@@ -28,7 +28,7 @@ from app.contacts.normalise import normalise_email, normalise_linkedin
 from app.demo.cast import slug
 from app.demo.rows import Rows
 from app.demo.story import Ask, DemoClient, Meeting, Person, Target
-from app.interviews.service import INFORMATIONAL_MINUTES
+from app.interviews.stages import INFORMATIONAL_MINUTES
 from app.models import Company, Contact, Interaction, Interview, InterviewStageChange, Outreach
 from app.models.enums import ContactSource, InteractionDirection, InteractionKind
 from app.models.pipeline import (

@@ -9,7 +9,7 @@ before the seeding; only a meeting's date (`Meeting.on`) may be negative, in the
 import itertools
 from dataclasses import dataclass, field
 
-from app.interviews.service import INITIAL_STAGES, TRANSITIONS
+from app.interviews.stages import INITIAL_STAGES, TRANSITIONS
 from app.models.enums import ContactSource, Relationship, Role, RoleAtCompany
 from app.models.pipeline import (
     CompanyStatus,

@@ -19,7 +19,7 @@ from app.interviews.schemas import (
     NextActionThresholds,
     PipelineBoard,
 )
-from app.interviews.service import TRANSITIONS
+from app.interviews.stages import TRANSITIONS
 from app.models import Client
 from app.models.pipeline import InterviewKind, InterviewStage
 from app.organizations.service import get_organization

@@ -17,7 +17,7 @@ from app.idempotency.service import IdempotencyKeyHeader
 from app.interactions import service
 from app.interactions.dependencies import InteractionWriter
 from app.interactions.schemas import InteractionCreate, InteractionRead
-from app.interviews import service as interviews_service
+from app.interviews import thank_you
 
 router = api_router(tags=["interactions"], responses=problem_responses(401, 403, 404, 422))
 
@@ -43,7 +43,7 @@ async def create_interaction(
     # A thank-you credits the contact's meetings (the rule lives in the interviews
     # package, which already depends on the interactions service, hence the call from
     # here). Their rows are locked before the contact's, in a transition's order.
-    meetings = await interviews_service.meetings_to_thank(
+    meetings = await thank_you.meetings_to_thank(
         session, principal, contact_id, kind=body.kind, direction=body.direction
     )
     contact = await service.get_contact(session, principal, contact_id, for_update=True)
@@ -56,5 +56,5 @@ async def create_interaction(
         occurred_at=body.occurred_at,
         summary=body.summary,
     )
-    await interviews_service.credit_thank_you(session, principal, interaction, meetings)
+    await thank_you.credit_thank_you(session, principal, interaction, meetings)
     return InteractionRead.model_validate(interaction)

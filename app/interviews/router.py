@@ -1,18 +1,19 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Response, status
+from fastapi import Query, Request, Response, status
 
 from app.auth.principal import Principal
 from app.clients import service as clients_service
 from app.companies.dependencies import PipelineReader, PipelineWriter
 from app.core.errors import problem_responses
-from app.core.etags import IfMatchHeader, check_if_match, set_etag
+from app.core.etags import IfMatchHeader, check_if_match, set_etag, with_etag
 from app.core.pagination import Page, PageParamsDep
+from app.core.responses import set_location
 from app.core.routing import api_router
 from app.db.session import SessionDep
 from app.idempotency.service import IdempotencyKeyHeader
-from app.interviews import attribution, board, service
+from app.interviews import attribution, board, referrals, service
 from app.interviews.schemas import (
     ContactTreeYield,
     InterviewCreate,
@@ -82,18 +83,20 @@ async def create_interview(
     session: SessionDep,
     principal: PipelineWriter,
     response: Response,
+    request: Request,
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> InterviewRead:
     client = await clients_service.get(session, principal, client_id)
     interview = await service.create(session, principal, client, body.model_dump())
     set_etag(response, interview.version)
-    response.headers["Location"] = f"/api/v1/interviews/{interview.id}"
+    set_location(response, request, "interviews_get", interview_id=interview.id)
     return _read(await service.view(session, interview), principal)
 
 
 @router.get(
     "/interviews/{interview_id}",
     operation_id="interviews_get",
+    name="interviews_get",
     summary="Get an interview with its stage history and its origin",
     description="`origin` traces the interview back through its contact: the root "
     "contact, the chain of introductions from it, and the informational interviews held "
@@ -129,8 +132,9 @@ async def update_interview(
     interview = await service.update(
         session, principal, interview, body.model_dump(exclude_unset=True)
     )
-    set_etag(response, interview.version)
-    return _read(await service.view(session, interview), principal)
+    return with_etag(
+        response, interview.version, _read(await service.view(session, interview), principal)
+    )
 
 
 @router.delete(
@@ -171,8 +175,9 @@ async def transition_interview(
     interview = await service.transition(
         session, principal, interview, to_stage=body.to_stage, at=body.at, note=body.note
     )
-    set_etag(response, interview.version)
-    return _read(await service.view(session, interview), principal)
+    return with_etag(
+        response, interview.version, _read(await service.view(session, interview), principal)
+    )
 
 
 @router.post(
@@ -193,7 +198,7 @@ async def add_referrals(
     principal: PipelineWriter,
 ) -> ReferralsRead:
     interview = await service.get(session, principal, interview_id, for_update=True)
-    referrer_id, outcomes = await service.add_referrals(
+    referrer_id, outcomes = await referrals.add_referrals(
         session,
         principal,
         interview,

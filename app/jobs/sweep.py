@@ -3,7 +3,7 @@
 * `contact.went_cold`: a contact's last touch is older than its organization's
   `cold_after_days` (the warmth rule of `app.contacts.warmth`).
 * `client.stalled`: an active client has not moved for `stalled_after_days` (the rule
-  and what counts as moving: `app.clients.activity`).
+  and what counts as moving: `app.clients.momentum`).
 
 Once per crossing, not once per sweep: the row remembers which state it was announced
 for (`Contact.cold_notified_for` = the `last_contacted_at` it went cold from,
@@ -29,7 +29,7 @@ from sqlalchemy import ColumnElement, Select, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clients import repository as clients_repository
-from app.clients.activity import last_moved_at, quiet_since, stalled_since
+from app.clients.momentum import last_moved_at, quiet_since, stalled_since
 from app.clients.schemas import ClientRead
 from app.clients.service import ClientView, client_read
 from app.contacts.service import ContactView, contact_read

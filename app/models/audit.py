@@ -1,7 +1,7 @@
 """The audit log: who did what to which object, appended to and never changed.
 
 An entry names objects and fields, never their values, so it holds no personal data:
-erasing a client leaves its entries in place (app/privacy/service.py). On PostgreSQL a
+erasing a client leaves its entries in place (app/privacy/erasure.py). On PostgreSQL a
 trigger refuses UPDATE and DELETE of entries (migration 0007); only the deletion of
 their organization, cascading, removes them.
 """

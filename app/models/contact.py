@@ -36,7 +36,7 @@ class Contact(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
     so lists can filter and sort on them in SQL.
 
     `imported` marks contacts a file import created: loading a network is not the
-    client moving (app/clients/activity.py). A flag rather than an `imported_at`, as
+    client moving (app/clients/momentum.py). A flag rather than an `imported_at`, as
     `created_at` already says when the import ran.
     """
 
@@ -68,7 +68,7 @@ class Contact(IdMixin, TimestampMixin, VersionedMixin, TenantMixin, Base):
             "client_id",
             "last_contacted_at",
         ),
-        # The client's latest move among its contacts (app/clients/activity.py), which
+        # The client's latest move among its contacts (app/clients/momentum.py), which
         # imports do not count: one probe instead of reading past a large import.
         # Each database's spelling of `~Contact.imported`: a partial index serves only a
         # query whose condition is written as its own.

@@ -9,12 +9,12 @@ from app.auth.rate_limit_http import AuthAttemptLimit, SignInFailures
 from app.auth.schemas import TokenRead
 from app.core.config import SettingsDep
 from app.core.errors import AppError, Unauthorized, error_response, problem_responses
-from app.core.etags import IfMatchHeader, check_if_match, set_etag
+from app.core.etags import IfMatchHeader, check_if_match, with_etag
 from app.core.pagination import Page, PageParamsDep
 from app.core.routing import api_router
 from app.db.session import SessionDep
 from app.idempotency.service import IdempotencyKeyHeader, shows_secret_once
-from app.models import ApiKey, Invitation, Organization
+from app.models import ApiKey, Invitation
 from app.models.enums import Scope
 from app.organizations import service
 from app.organizations.dependencies import (
@@ -45,11 +45,6 @@ def _gone_response() -> dict[int | str, dict[str, Any]]:
     return gone
 
 
-def _organization_read(organization: Organization, response: Response) -> OrganizationRead:
-    set_etag(response, organization.version)
-    return OrganizationRead.model_validate(organization)
-
-
 def _api_key_fields(api_key: ApiKey) -> dict[str, Any]:
     return {
         "id": api_key.id,
@@ -75,7 +70,7 @@ async def get_organization(
     session: SessionDep, principal: OrganizationReader, response: Response
 ) -> OrganizationRead:
     organization = await service.get_organization(session, principal)
-    return _organization_read(organization, response)
+    return with_etag(response, organization.version, OrganizationRead.model_validate(organization))
 
 
 @router.patch(
@@ -96,7 +91,7 @@ async def update_organization(
     organization = await service.update_organization(
         session, organization, body.model_dump(exclude_unset=True)
     )
-    return _organization_read(organization, response)
+    return with_etag(response, organization.version, OrganizationRead.model_validate(organization))
 
 
 # Members

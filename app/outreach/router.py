@@ -1,13 +1,14 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Response, status
+from fastapi import Query, Request, Response, status
 
 from app.clients import service as clients_service
 from app.companies.dependencies import PipelineReader, PipelineWriter
 from app.core.errors import problem_responses
-from app.core.etags import IfMatchHeader, check_if_match, set_etag
+from app.core.etags import IfMatchHeader, check_if_match, set_etag, with_etag
 from app.core.pagination import Page, PageParamsDep
+from app.core.responses import set_location
 from app.core.routing import api_router
 from app.db.session import SessionDep
 from app.idempotency.service import IdempotencyKeyHeader
@@ -64,18 +65,20 @@ async def create_outreach(
     session: SessionDep,
     principal: PipelineWriter,
     response: Response,
+    request: Request,
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> OutreachRead:
     client = await clients_service.get(session, principal, client_id)
     outreach = await service.create(session, principal, client, body.model_dump())
     set_etag(response, outreach.version)
-    response.headers["Location"] = f"/api/v1/outreach/{outreach.id}"
+    set_location(response, request, "outreach_get", outreach_id=outreach.id)
     return OutreachRead.model_validate(outreach)
 
 
 @router.get(
     "/outreach/{outreach_id}",
     operation_id="outreach_get",
+    name="outreach_get",
     summary="Get an outreach",
     responses=problem_responses(404),
 )
@@ -83,8 +86,7 @@ async def get_outreach(
     outreach_id: uuid.UUID, session: SessionDep, principal: PipelineReader, response: Response
 ) -> OutreachRead:
     outreach = await service.get(session, principal, outreach_id)
-    set_etag(response, outreach.version)
-    return OutreachRead.model_validate(outreach)
+    return with_etag(response, outreach.version, OutreachRead.model_validate(outreach))
 
 
 @router.patch(
@@ -108,8 +110,7 @@ async def update_outreach(
     outreach = await service.update(
         session, principal, outreach, body.model_dump(exclude_unset=True)
     )
-    set_etag(response, outreach.version)
-    return OutreachRead.model_validate(outreach)
+    return with_etag(response, outreach.version, OutreachRead.model_validate(outreach))
 
 
 @router.delete(

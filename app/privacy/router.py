@@ -8,7 +8,7 @@ from app.clients import service as clients_service
 from app.core.errors import problem_responses
 from app.core.routing import api_router
 from app.db.session import SessionDep
-from app.privacy import archive, service
+from app.privacy import archive, erasure, export
 from app.privacy.schemas import ClientExport, ErasureCreate, ErasureRead, ExportFormat
 
 router = api_router(tags=["privacy"], responses=problem_responses(401, 403, 404, 422))
@@ -42,7 +42,7 @@ async def export_client(
     ] = ExportFormat.json,
 ) -> Any:
     client = await clients_service.get(session, principal, client_id)
-    document = await service.export(session, principal, client, format=export_format)
+    document = await export.export(session, principal, client, format=export_format)
     if export_format is ExportFormat.zip:
         return Response(
             archive.zip_bytes(document),
@@ -71,4 +71,4 @@ async def erase_client(
     client_id: uuid.UUID, body: ErasureCreate, session: SessionDep, principal: AnyMember
 ) -> ErasureRead:
     client = await clients_service.get(session, principal, client_id)
-    return await service.erase(session, principal, client, confirm_name=body.confirm_name)
+    return await erasure.erase(session, principal, client, confirm_name=body.confirm_name)

@@ -4,7 +4,7 @@ from fastapi import Response, status
 
 from app.companies.dependencies import PipelineReader, PipelineWriter
 from app.core.errors import problem_responses
-from app.core.etags import IfMatchHeader, check_if_match, set_etag
+from app.core.etags import IfMatchHeader, check_if_match, with_etag
 from app.core.pagination import Page, PageParamsDep
 from app.core.routing import api_router
 from app.db.session import SessionDep
@@ -56,8 +56,7 @@ async def create_question_template(
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> QuestionTemplateRead:
     template = await questions.create(session, principal, body.model_dump())
-    set_etag(response, template.version)
-    return QuestionTemplateRead.model_validate(template)
+    return with_etag(response, template.version, QuestionTemplateRead.model_validate(template))
 
 
 @router.patch(
@@ -79,8 +78,7 @@ async def update_question_template(
     template = await questions.update(
         session, principal, template, body.model_dump(exclude_unset=True)
     )
-    set_etag(response, template.version)
-    return QuestionTemplateRead.model_validate(template)
+    return with_etag(response, template.version, QuestionTemplateRead.model_validate(template))
 
 
 @router.delete(

@@ -1,14 +1,15 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Query, Response, status
+from fastapi import Depends, Query, Request, Response, status
 
 from app.auth.dependencies import Authorize
 from app.auth.principal import Principal
 from app.core.config import SettingsDep
 from app.core.errors import problem_responses
-from app.core.etags import IfMatchHeader, check_if_match, set_etag
+from app.core.etags import IfMatchHeader, check_if_match, set_etag, with_etag
 from app.core.pagination import Page, PageParamsDep
+from app.core.responses import set_location
 from app.core.routing import api_router
 from app.db.session import SessionDep
 from app.idempotency.service import IdempotencyKeyHeader, shows_secret_once
@@ -79,11 +80,12 @@ async def create_endpoint(
     principal: WebhookWriter,
     settings: SettingsDep,
     response: Response,
+    request: Request,
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> WebhookEndpointWithSecret:
     endpoint = await service.create_endpoint(session, principal, settings, body.model_dump())
     set_etag(response, endpoint.version)
-    response.headers["Location"] = f"/api/v1/webhook-endpoints/{endpoint.id}"
+    set_location(response, request, "webhook_endpoints_get", endpoint_id=endpoint.id)
     shows_secret_once(response)
     return _with_secret(endpoint)
 
@@ -91,6 +93,7 @@ async def create_endpoint(
 @router.get(
     "/webhook-endpoints/{endpoint_id}",
     operation_id="webhook_endpoints_get",
+    name="webhook_endpoints_get",
     summary="Get a webhook endpoint",
     responses=problem_responses(404),
 )
@@ -98,8 +101,7 @@ async def get_endpoint(
     endpoint_id: uuid.UUID, session: SessionDep, _principal: WebhookReader, response: Response
 ) -> WebhookEndpointRead:
     endpoint = await service.get_endpoint(session, endpoint_id)
-    set_etag(response, endpoint.version)
-    return _read(endpoint)
+    return with_etag(response, endpoint.version, _read(endpoint))
 
 
 @router.patch(
@@ -122,8 +124,7 @@ async def update_endpoint(
     endpoint = await service.update_endpoint(
         session, settings, endpoint, body.model_dump(exclude_unset=True)
     )
-    set_etag(response, endpoint.version)
-    return _read(endpoint)
+    return with_etag(response, endpoint.version, _read(endpoint))
 
 
 @router.delete(

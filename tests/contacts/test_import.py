@@ -8,14 +8,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.contacts import importing
+from app.contacts import import_csv
 from app.core.config import Settings
 from app.core.time import utc_now
 from app.db.tenancy import bind_organization
 from app.models import Contact, Organization
-from app.models.enums import Role
+from tests.factories.cast import Cast
 from tests.factories.clients import create_client
-from tests.factories.identity import Actor, add_member, signup
+from tests.factories.identity import Actor, signup
 
 # LinkedIn's export as downloaded: notes before the column row, quoted commas,
 # missing emails, accents.
@@ -249,7 +249,7 @@ async def test_a_file_that_is_not_a_contact_csv_is_refused_with_the_reason(
 async def test_a_file_with_too_many_rows_is_refused_naming_the_limit(
     client: httpx.AsyncClient, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    monkeypatch.setattr(import_csv, "MAX_ROWS", 3)
     owner = await signup(client)
     seeker = await create_client(client, owner)
     rows = "".join(f"Person {n},person{n}@example.com\n" for n in range(4))
@@ -280,13 +280,10 @@ async def test_a_file_over_the_size_limit_is_refused_naming_the_limit(
 
 
 async def test_import_is_refused_for_a_client_you_cannot_see(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, db: AsyncSession, cast: Cast
 ) -> None:
-    owner = await signup(client)
-    mine = await create_client(client, owner)
-    theirs = await create_client(client, owner)
-    coach = await add_member(client, db, owner.organization_id, Role.coach)
-    seeker = await add_member(client, db, owner.organization_id, Role.client, client_id=mine["id"])
+    owner, coach, seeker = cast.owner, cast.coach, cast.client_login
+    mine, theirs = cast.seeker, cast.other
     stranger = await signup(client, organization_name="Elsewhere")
     content = LINKEDIN_EXPORT
 
@@ -312,7 +309,7 @@ async def test_the_upload_must_be_a_multipart_file(client: httpx.AsyncClient) ->
 
 def test_the_template_is_documented_in_the_openapi_description(app: Any) -> None:
     operation = app.openapi()["paths"]["/api/v1/clients/{client_id}/contacts/import"]["post"]
-    for column in importing.TEMPLATE_COLUMNS:
+    for column in import_csv.TEMPLATE_COLUMNS:
         assert f"`{column}`" in operation["description"]
     assert "Connections.csv" in operation["description"]
     assert "413" in operation["responses"]

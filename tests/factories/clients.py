@@ -10,6 +10,7 @@ async def create_client(http: httpx.AsyncClient, actor: Actor, **fields: Any) ->
     body = {"full_name": "Grace Jobseeker", **fields}
     response = await http.post("/api/v1/clients", json=body, headers=actor.headers)
     assert response.status_code == 201, response.text
+    assert response.headers["location"] == f"/api/v1/clients/{response.json()['id']}"
     return dict(response.json())
 
 

@@ -20,6 +20,7 @@ async def create_contact(
         f"/api/v1/clients/{client_id}/contacts", json=body, headers=actor.headers
     )
     assert response.status_code == 201, response.text
+    assert response.headers["location"] == f"/api/v1/contacts/{response.json()['id']}"
     return dict(response.json())
 
 

@@ -12,4 +12,5 @@ async def create_endpoint(
         "/api/v1/webhook-endpoints", json={"url": url, **fields}, headers=actor.headers
     )
     assert response.status_code == 201, response.text
+    assert response.headers["location"] == f"/api/v1/webhook-endpoints/{response.json()['id']}"
     return dict(response.json())

@@ -23,6 +23,7 @@ async def create_company(
         f"/api/v1/clients/{client_id}/companies", json=body, headers=actor.headers
     )
     assert response.status_code == 201, response.text
+    assert response.headers["location"] == f"/api/v1/companies/{response.json()['id']}"
     return dict(response.json())
 
 
@@ -39,6 +40,7 @@ async def create_outreach(
         f"/api/v1/clients/{client_id}/outreach", json=body, headers=actor.headers
     )
     assert response.status_code == 201, response.text
+    assert response.headers["location"] == f"/api/v1/outreach/{response.json()['id']}"
     return dict(response.json())
 
 
@@ -50,6 +52,7 @@ async def create_interview(
         f"/api/v1/clients/{client_id}/interviews", json=body, headers=actor.headers
     )
     assert response.status_code == 201, response.text
+    assert response.headers["location"] == f"/api/v1/interviews/{response.json()['id']}"
     return dict(response.json())
 
 
