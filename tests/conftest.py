@@ -24,6 +24,7 @@ from app.core.config import Environment, Settings
 from app.core.security import configure_password_hashing
 from app.db.session import async_database_url, create_engine, create_sessionmaker
 from app.main import create_app
+from tests.factories.cast import Cast, build_cast
 
 POSTGRES_URL = os.environ.get("COACH_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
@@ -148,6 +149,13 @@ async def db(owner_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     """A session as the table owner, for arranging and inspecting rows directly."""
     async with create_sessionmaker(owner_engine)() as session:
         yield session
+
+
+@pytest.fixture
+async def cast(client: httpx.AsyncClient, db: AsyncSession) -> Cast:
+    """The usual cast in a fresh organization (tests/factories/cast.py): owner, an assigned
+    coach, the client record and its login, and a second client the coach does not see."""
+    return await build_cast(client, db)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from app.core.time import utc_now
 from app.db.tenancy import bind_organization
 from app.models import Client
 from app.models.enums import Role
+from tests.factories.cast import Cast
 from tests.factories.clients import assign_coach, create_client
 from tests.factories.contacts import create_chain, create_contact, set_contact_columns
 from tests.factories.identity import Actor, add_api_key, add_member, signup
@@ -359,18 +360,14 @@ async def test_doing_the_work_clears_the_item_without_a_separate_call(
 
 
 async def test_each_caller_sees_only_their_own_clients_items(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, db: AsyncSession, cast: Cast
 ) -> None:
-    owner = await signup(client)
-    coach = await add_member(client, db, owner.organization_id, Role.coach)
+    owner, coach, login = cast.owner, cast.coach, cast.client_login
+    mine, theirs = cast.seeker, cast.other
     other_coach = await add_member(client, db, owner.organization_id, Role.coach)
-    mine = await create_client(client, owner, full_name="Mine")
-    theirs = await create_client(client, owner, full_name="Theirs")
-    await assign_coach(client, owner, mine["id"], coach)
     await assign_coach(client, owner, theirs["id"], other_coach)
     for seeker in (mine, theirs):
         await quiet_since(db, owner.organization_id, seeker["id"], days=30)
-    login = await add_member(client, db, owner.organization_id, Role.client, client_id=mine["id"])
     stranger = await signup(client)
 
     assert {i["client"]["id"] for i in await agenda(client, coach)} == {mine["id"]}

@@ -4,7 +4,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.enums import Role
-from tests.factories.clients import assign_coach, create_client
+from tests.factories.cast import Cast
+from tests.factories.clients import create_client
 from tests.factories.identity import add_member, signup
 
 
@@ -17,14 +18,8 @@ async def test_owner_creates_and_reads_a_client(client: httpx.AsyncClient) -> No
     assert response.headers["etag"] == '"1"'
 
 
-async def test_coach_cannot_see_unassigned_client(
-    client: httpx.AsyncClient, db: AsyncSession
-) -> None:
-    owner = await signup(client)
-    coach = await add_member(client, db, owner.organization_id, Role.coach)
-    hidden = await create_client(client, owner)
-    visible = await create_client(client, owner)
-    await assign_coach(client, owner, visible["id"], coach)
+async def test_coach_cannot_see_unassigned_client(client: httpx.AsyncClient, cast: Cast) -> None:
+    coach, hidden, visible = cast.coach, cast.other, cast.seeker
 
     listed = await client.get("/api/v1/clients", headers=coach.headers)
     assert [c["id"] for c in listed.json()["data"]] == [visible["id"]]

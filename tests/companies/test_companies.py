@@ -5,10 +5,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.time import utc_now
-from app.models.enums import Role
-from tests.factories.clients import assign_coach, create_client
+from tests.factories.cast import Cast
+from tests.factories.clients import create_client
 from tests.factories.contacts import create_contact
-from tests.factories.identity import add_member, signup
+from tests.factories.identity import signup
 from tests.interviews.pipeline_factories import (
     counting_statements,
     create_company,
@@ -160,14 +160,10 @@ async def test_deleting_a_company_keeps_its_people_unlinked(
 
 
 async def test_companies_of_other_clients_do_not_exist_for_coaches_and_clients(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, cast: Cast
 ) -> None:
-    owner = await signup(client)
-    mine = await create_client(client, owner)
-    theirs = await create_client(client, owner)
-    coach = await add_member(client, db, owner.organization_id, Role.coach)
-    await assign_coach(client, owner, mine["id"], coach)
-    seeker = await add_member(client, db, owner.organization_id, Role.client, client_id=mine["id"])
+    owner, coach, seeker = cast.owner, cast.coach, cast.client_login
+    mine, theirs = cast.seeker, cast.other
     hidden = await create_company(client, owner, theirs["id"])
     outsider = await signup(client)
 

@@ -6,10 +6,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.time import set_clock, utc_now
-from app.models.enums import Role
-from tests.factories.clients import assign_coach, create_client
+from tests.factories.cast import Cast
+from tests.factories.clients import create_client
 from tests.factories.contacts import create_chain, create_contact, set_contact_columns
-from tests.factories.identity import Actor, add_member, signup
+from tests.factories.identity import Actor, signup
 from tests.interviews.pipeline_factories import create_company
 
 
@@ -256,14 +256,10 @@ async def test_a_cursor_from_another_sort_is_refused(client: httpx.AsyncClient) 
 
 
 async def test_an_empty_network_is_an_empty_page_and_a_client_not_assigned_is_not_found(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, cast: Cast
 ) -> None:
-    owner = await signup(client)
-    empty = await create_client(client, owner, full_name="No Contacts Yet")
-    other = await create_client(client, owner, full_name="Someone Else's")
+    owner, coach, empty, other = cast.owner, cast.coach, cast.seeker, cast.other
     await create_contact(client, owner, other["id"], full_name="Hidden Person")
-    coach = await add_member(client, db, owner.organization_id, Role.coach)
-    await assign_coach(client, owner, empty["id"], coach)
 
     listed = await client.get(f"/api/v1/clients/{empty['id']}/contacts", headers=coach.headers)
     assert listed.status_code == 200, listed.text

@@ -7,15 +7,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.tenancy import bind_organization
 from app.models import Organization
-from app.models.enums import Role
-from tests.factories.clients import assign_coach, create_client
+from tests.factories.cast import Cast
+from tests.factories.clients import create_client
 from tests.factories.contacts import (
     create_chain,
     create_contact,
     set_contact_columns,
     stored_contacts,
 )
-from tests.factories.identity import add_api_key, add_member, signup
+from tests.factories.identity import add_api_key, signup
 from tests.interviews.pipeline_factories import create_company, create_interview
 
 
@@ -64,13 +64,9 @@ async def test_a_referral_sits_one_level_below_its_referrer(client: httpx.AsyncC
 
 
 async def test_coach_manages_contacts_of_assigned_clients_only(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, cast: Cast
 ) -> None:
-    owner = await signup(client)
-    coach = await add_member(client, db, owner.organization_id, Role.coach)
-    mine = await create_client(client, owner)
-    other = await create_client(client, owner)
-    await assign_coach(client, owner, mine["id"], coach)
+    owner, coach, mine, other = cast.owner, cast.coach, cast.seeker, cast.other
     hidden = await create_contact(client, owner, other["id"])
 
     created = await create_contact(client, coach, mine["id"], full_name="Bo")
@@ -102,12 +98,9 @@ async def test_coach_manages_contacts_of_assigned_clients_only(
 
 
 async def test_a_client_manages_their_own_contacts_and_sees_no_one_elses(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, cast: Cast
 ) -> None:
-    owner = await signup(client)
-    me = await create_client(client, owner)
-    other = await create_client(client, owner)
-    seeker = await add_member(client, db, owner.organization_id, Role.client, client_id=me["id"])
+    owner, seeker, me, other = cast.owner, cast.client_login, cast.seeker, cast.other
     elsewhere = await create_contact(client, owner, other["id"])
 
     mine = await create_contact(client, seeker, me["id"], full_name="My Friend")

@@ -39,7 +39,7 @@ BODY_OVERRIDES: dict[str, dict[str, Any]] = {
     # Never the client's real name: the erasure must not happen.
     "clients_erase": {"confirm_name": "Not The Name"},
 }
-# CSV import template columns (app/contacts/importing.py).
+# CSV import template columns (app/contacts/import_csv.py).
 CSV_COLUMNS = (
     "full_name",
     "email",

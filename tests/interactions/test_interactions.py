@@ -11,7 +11,8 @@ from app.core.time import utc_now
 from app.db.tenancy import bind_organization
 from app.models import Contact, Event
 from app.models.enums import Role
-from tests.factories.clients import assign_coach, create_client
+from tests.factories.cast import Cast
+from tests.factories.clients import create_client
 from tests.factories.identity import Actor, add_api_key, add_member, signup
 
 
@@ -248,14 +249,9 @@ async def test_a_client_logs_interactions_with_their_own_contacts(
 
 
 async def test_interactions_of_other_clients_do_not_exist_for_you(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, db: AsyncSession, cast: Cast
 ) -> None:
-    owner = await signup(client)
-    coach = await add_member(client, db, owner.organization_id, Role.coach)
-    mine = await create_client(client, owner)
-    theirs = await create_client(client, owner)
-    await assign_coach(client, owner, mine["id"], coach)
-    seeker = await add_member(client, db, owner.organization_id, Role.client, client_id=mine["id"])
+    owner, coach, seeker, theirs = cast.owner, cast.coach, cast.client_login, cast.other
     hidden = await add_contact(db, owner, theirs["id"])
     await log(client, owner, hidden, "call")
     stranger = await signup(client, organization_name="Elsewhere")

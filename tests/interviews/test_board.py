@@ -5,10 +5,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.time import utc_now
-from app.models.enums import Role
+from tests.factories.cast import Cast
 from tests.factories.clients import create_client
 from tests.factories.contacts import create_chain, create_contact, set_contact_columns
-from tests.factories.identity import Actor, add_member, signup
+from tests.factories.identity import Actor, signup
 from tests.factories.traction import get_caseload
 from tests.interviews.pipeline_factories import (
     counting_statements,
@@ -74,13 +74,10 @@ async def test_the_board_groups_interviews_by_kind_and_stage_with_counts_and_age
 
 
 async def test_a_client_sees_their_own_board_and_next_actions_and_no_one_elses(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, cast: Cast
 ) -> None:
-    owner = await signup(client)
-    mine = await create_client(client, owner)
-    theirs = await create_client(client, owner)
-    seeker = await add_member(client, db, owner.organization_id, Role.client, client_id=mine["id"])
-    coach = await add_member(client, db, owner.organization_id, Role.coach)
+    seeker, coach = cast.client_login, cast.coach
+    mine, theirs = cast.seeker, cast.other
     outsider = await signup(client)
 
     for path in ("pipeline", "next-actions"):

@@ -6,7 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.time import utc_now
 from app.models.enums import Role
-from tests.factories.clients import assign_coach, create_client
+from tests.factories.cast import Cast
+from tests.factories.clients import create_client
 from tests.factories.contacts import create_chain, create_contact
 from tests.factories.identity import add_api_key, add_member, signup
 from tests.interviews.pipeline_factories import create_company, create_interview, hold, move
@@ -25,6 +26,8 @@ async def test_an_informational_interview_starts_requested_and_lasts_20_minutes(
     assert [(h["from_stage"], h["to_stage"]) for h in interview["stage_history"]] == [
         (None, "requested")
     ]
+    read = await client.get(f"/api/v1/interviews/{interview['id']}", headers=owner.headers)
+    assert read.status_code == 200
 
 
 async def test_an_informational_interview_needs_a_contact(client: httpx.AsyncClient) -> None:
@@ -260,14 +263,10 @@ async def test_referrals_must_be_contacts_of_the_same_client(client: httpx.Async
 
 
 async def test_interviews_of_other_clients_do_not_exist_for_coaches_and_clients(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, cast: Cast
 ) -> None:
-    owner = await signup(client)
-    mine = await create_client(client, owner)
-    theirs = await create_client(client, owner)
-    coach = await add_member(client, db, owner.organization_id, Role.coach)
-    await assign_coach(client, owner, mine["id"], coach)
-    seeker = await add_member(client, db, owner.organization_id, Role.client, client_id=mine["id"])
+    owner, coach, seeker = cast.owner, cast.coach, cast.client_login
+    mine, theirs = cast.seeker, cast.other
     their_contact = await create_contact(client, owner, theirs["id"])
     hidden = await create_interview(client, owner, theirs["id"], contact_id=their_contact["id"])
 

@@ -6,7 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.time import set_clock, utc_now
 from app.models.enums import Role
-from tests.factories.clients import assign_coach, create_client
+from tests.factories.cast import Cast
+from tests.factories.clients import create_client
 from tests.factories.identity import (
     PASSWORD,
     Actor,
@@ -116,13 +117,9 @@ async def test_invite_for_client_role_links_the_login_to_the_client(
 
 
 async def test_client_invitations_need_a_client_you_may_see(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, cast: Cast
 ) -> None:
-    owner = await signup(client)
-    coach = await add_member(client, db, owner.organization_id, Role.coach)
-    mine = await create_client(client, owner)
-    unassigned = await create_client(client, owner)
-    await assign_coach(client, owner, mine["id"], coach)
+    owner, coach, mine, unassigned = cast.owner, cast.coach, cast.seeker, cast.other
     foreign = await create_client(client, await signup(client))
 
     async def invite(actor: Actor, **body: Any) -> int:

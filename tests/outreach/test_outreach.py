@@ -1,13 +1,12 @@
 from datetime import timedelta
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.time import utc_now
-from app.models.enums import Role
-from tests.factories.clients import assign_coach, create_client
+from tests.factories.cast import Cast
+from tests.factories.clients import create_client
 from tests.factories.contacts import create_contact
-from tests.factories.identity import add_member, signup
+from tests.factories.identity import signup
 from tests.interviews.pipeline_factories import create_company, create_outreach
 
 
@@ -25,6 +24,8 @@ async def test_a_draft_is_not_a_touch_until_it_is_sent(client: httpx.AsyncClient
     ana = await create_contact(client, owner, seeker["id"])
     draft = await create_outreach(client, owner, seeker["id"], ana["id"], subject="20 minutes?")
     assert (draft["status"], draft["sent_at"]) == ("draft", None)
+    read = await client.get(f"/api/v1/outreach/{draft['id']}", headers=owner.headers)
+    assert read.status_code == 200
     assert await interactions_of(client, owner.headers, ana["id"]) == []
 
     sent = await client.patch(
@@ -175,14 +176,10 @@ async def test_outreach_lists_filter_by_status(client: httpx.AsyncClient) -> Non
 
 
 async def test_a_client_works_their_own_outreach_but_never_sees_anothers(
-    client: httpx.AsyncClient, db: AsyncSession
+    client: httpx.AsyncClient, cast: Cast
 ) -> None:
-    owner = await signup(client)
-    mine = await create_client(client, owner)
-    theirs = await create_client(client, owner)
-    seeker = await add_member(client, db, owner.organization_id, Role.client, client_id=mine["id"])
-    coach = await add_member(client, db, owner.organization_id, Role.coach)
-    await assign_coach(client, owner, mine["id"], coach)
+    owner, coach, seeker = cast.owner, cast.coach, cast.client_login
+    mine, theirs = cast.seeker, cast.other
     my_contact = await create_contact(client, owner, mine["id"])
     their_contact = await create_contact(client, owner, theirs["id"])
     hidden = await create_outreach(client, owner, theirs["id"], their_contact["id"])

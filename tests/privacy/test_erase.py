@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.tenancy import bind_organization
 from app.models import DeliveryStatus, Event, User, WebhookDelivery
 from app.models.enums import Role
-from tests.factories.clients import assign_coach, create_client
+from tests.factories.cast import Cast
+from tests.factories.clients import create_client
 from tests.factories.identity import Actor, add_member, sign_in, signup
 from tests.factories.traction import frozen_clock, get_traction
 from tests.factories.webhooks import create_endpoint
@@ -230,21 +231,19 @@ async def test_erasing_twice_is_fine(client: httpx.AsyncClient) -> None:
     assert len(log.json()["data"]) == 2
 
 
-async def test_only_owners_and_admins_erase(client: httpx.AsyncClient, db: AsyncSession) -> None:
-    owner = await signup(client)
+async def test_only_owners_and_admins_erase(
+    client: httpx.AsyncClient, db: AsyncSession, cast: Cast
+) -> None:
+    owner, coach, own_login = cast.owner, cast.coach, cast.client_login
     org = owner.organization_id
-    grace = await create_client(client, owner, full_name="Grace Guarded")
-    henry = await create_client(client, owner, full_name="Henry Guarded")
-    coach = await add_member(client, db, org, Role.coach)
-    await assign_coach(client, owner, grace["id"], coach)
-    own_login = await add_member(client, db, org, Role.client, client_id=grace["id"])
+    grace, henry = cast.seeker, cast.other
     stranger = await signup(client, organization_name="Elsewhere")
 
-    assert (await erase(client, coach, grace["id"], "Grace Guarded")).status_code == 403
-    assert (await erase(client, coach, henry["id"], "Henry Guarded")).status_code == 404
-    assert (await erase(client, own_login, grace["id"], "Grace Guarded")).status_code == 403
-    assert (await erase(client, stranger, grace["id"], "Grace Guarded")).status_code == 404
+    assert (await erase(client, coach, grace["id"], grace["full_name"])).status_code == 403
+    assert (await erase(client, coach, henry["id"], henry["full_name"])).status_code == 404
+    assert (await erase(client, own_login, grace["id"], grace["full_name"])).status_code == 403
+    assert (await erase(client, stranger, grace["id"], grace["full_name"])).status_code == 404
     admin = await add_member(client, db, org, Role.admin)
-    assert (await erase(client, admin, henry["id"], "Henry Guarded")).status_code == 200
+    assert (await erase(client, admin, henry["id"], henry["full_name"])).status_code == 200
     kept = await client.get(f"/api/v1/clients/{grace['id']}", headers=owner.headers)
-    assert kept.json()["full_name"] == "Grace Guarded"
+    assert kept.json()["full_name"] == grace["full_name"]

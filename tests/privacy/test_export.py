@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.enums import Role
-from tests.factories.clients import assign_coach, create_client
+from tests.factories.cast import Cast
+from tests.factories.clients import create_client
 from tests.factories.contacts import create_contact
 from tests.factories.identity import add_api_key, add_member, sign_in, signup
 from tests.interviews.pipeline_factories import (
@@ -86,13 +87,10 @@ async def test_the_client_exports_their_own_data_without_coach_notes_or_events(
     assert "push for a referral" not in response.text
 
 
-async def test_who_may_export(client: httpx.AsyncClient, db: AsyncSession) -> None:
-    owner = await signup(client)
+async def test_who_may_export(client: httpx.AsyncClient, db: AsyncSession, cast: Cast) -> None:
+    owner, coach = cast.owner, cast.coach
     org = owner.organization_id
-    grace = await create_client(client, owner)
-    henry = await create_client(client, owner)
-    coach = await add_member(client, db, org, Role.coach)
-    await assign_coach(client, owner, grace["id"], coach)
+    grace, henry = cast.seeker, cast.other
     admin = await add_member(client, db, org, Role.admin)
     henrys_login = await add_member(client, db, org, Role.client, client_id=henry["id"])
     stranger = await signup(client, organization_name="Elsewhere")
