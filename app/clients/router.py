@@ -67,7 +67,7 @@ async def create_client(
     request: Request,
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> ClientRead:
-    client = await service.create(session, principal, body.model_dump())
+    client = await service.create(session, principal, body)
     view = await service.view(session, client)
     set_etag(response, client.version)
     set_location(response, request, "clients_get", client_id=client.id)
@@ -106,7 +106,7 @@ async def update_client(
 ) -> ClientRead:
     client = await service.get(session, principal, client_id)
     check_if_match(if_match, client.version)
-    client = await service.update(session, principal, client, body.model_dump(exclude_unset=True))
+    client = await service.update(session, principal, client, body)
     return with_etag(
         response, client.version, _read(await service.view(session, client), principal)
     )

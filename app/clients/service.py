@@ -2,7 +2,6 @@
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import String, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.permissions import require_role
 from app.auth.principal import Principal
 from app.clients import repository
-from app.clients.schemas import ClientRead
+from app.clients.schemas import ClientCreate, ClientRead, ClientUpdate
 from app.core.errors import NotFound, Unprocessable
 from app.core.pagination import PageParams, SortKey, paginate
 from app.events.service import record_event
@@ -99,10 +98,10 @@ async def list_clients(
     return [ClientView(c, coaches[c.id]) for c in clients], next_cursor
 
 
-async def create(session: AsyncSession, principal: Principal, fields: dict[str, Any]) -> Client:
+async def create(session: AsyncSession, principal: Principal, body: ClientCreate) -> Client:
     """Create a client; a coach who creates one is assigned to it."""
     require_role(principal, STAFF_ROLES, "create clients")
-    client = Client(organization_id=principal.organization_id, **fields)
+    client = Client(organization_id=principal.organization_id, **body.model_dump())
     session.add(client)
     await session.flush()
     if principal.is_coach and principal.user_id is not None:
@@ -119,8 +118,10 @@ async def create(session: AsyncSession, principal: Principal, fields: dict[str, 
 
 
 async def update(
-    session: AsyncSession, principal: Principal, client: Client, changes: dict[str, Any]
+    session: AsyncSession, principal: Principal, client: Client, body: ClientUpdate
 ) -> Client:
+    """Apply a partial update: only the fields set in `body` change (an explicit null clears)."""
+    changes = body.model_dump(exclude_unset=True)
     if principal.is_client:
         refused = sorted(set(changes) - CLIENT_SELF_EDITABLE)
         if refused:

@@ -62,7 +62,7 @@ async def create_company(
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> CompanyRead:
     client = await clients_service.get(session, principal, client_id)
-    company = await service.create(session, principal, client, body.model_dump())
+    company = await service.create(session, principal, client, body)
     set_etag(response, company.version)
     set_location(response, request, "companies_get", company_id=company.id)
     return service.company_read(await service.view(session, principal, company))
@@ -124,7 +124,7 @@ async def update_company(
 ) -> CompanyRead:
     company = await service.get(session, principal, company_id)
     check_if_match(if_match, company.version)
-    company = await service.update(session, principal, company, body.model_dump(exclude_unset=True))
+    company = await service.update(session, principal, company, body)
     return with_etag(
         response,
         company.version,

@@ -10,7 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.companies import repository
-from app.companies.schemas import CompanyPerson, CompanyRead, WarmPaths
+from app.companies.schemas import (
+    CompanyCreate,
+    CompanyPerson,
+    CompanyRead,
+    CompanyUpdate,
+    WarmPaths,
+)
 from app.companies.warm_paths import find_warm_paths
 from app.contacts.warmth import warmth_of
 from app.core.errors import NotFound, Unprocessable
@@ -149,9 +155,11 @@ async def _record(
 
 
 async def create(
-    session: AsyncSession, principal: Principal, client: Client, fields: dict[str, Any]
+    session: AsyncSession, principal: Principal, client: Client, body: CompanyCreate
 ) -> Company:
-    company = Company(organization_id=client.organization_id, client_id=client.id, **fields)
+    company = Company(
+        organization_id=client.organization_id, client_id=client.id, **body.model_dump()
+    )
     session.add(company)
     await session.flush()
     await _record(session, principal, company, "company.created")
@@ -159,11 +167,12 @@ async def create(
 
 
 async def update(
-    session: AsyncSession, principal: Principal, company: Company, changes: dict[str, Any]
+    session: AsyncSession, principal: Principal, company: Company, body: CompanyUpdate
 ) -> Company:
-    """Apply a partial update; a status change is recorded as `company.status_changed`."""
+    """Apply a partial update (only the fields set in `body` change); a status change is
+    recorded as `company.status_changed`."""
     previous = company.status
-    for name, value in changes.items():
+    for name, value in body.model_dump(exclude_unset=True).items():
         setattr(company, name, value)
     await session.flush()
     if company.status != previous:
@@ -195,4 +204,4 @@ async def mark_engaged(
         )
     ).scalars()
     for company in list(companies):
-        await update(session, principal, company, {"status": CompanyStatus.engaged})
+        await update(session, principal, company, CompanyUpdate(status=CompanyStatus.engaged))

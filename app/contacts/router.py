@@ -115,7 +115,7 @@ async def create_contact(
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> ContactRead:
     client = await service.client_for(session, principal, client_id)
-    contact = await service.create(session, principal, client, body.model_dump())
+    contact = await service.create(session, principal, client, body)
     set_etag(response, contact.version)
     set_location(response, request, "contacts_get", contact_id=contact.id)
     return service.contact_read(await service.view(session, principal, contact))
@@ -155,7 +155,7 @@ async def update_contact(
 ) -> ContactRead:
     contact = await service.get(session, principal, contact_id)
     check_if_match(if_match, contact.version)
-    contact = await service.update(session, principal, contact, body.model_dump(exclude_unset=True))
+    contact = await service.update(session, principal, contact, body)
     return with_etag(
         response,
         contact.version,

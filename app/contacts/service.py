@@ -13,7 +13,13 @@ from app.contacts import list_query, repository
 from app.contacts.cadence import refresh_next_touch_due
 from app.contacts.list_query import ListOrder
 from app.contacts.normalise import normalise_email, normalise_linkedin
-from app.contacts.schemas import ChainLink, ContactRead, contact_columns
+from app.contacts.schemas import (
+    ChainLink,
+    ContactCreate,
+    ContactRead,
+    ContactUpdate,
+    contact_columns,
+)
 from app.contacts.tree import Forest, build_forest, chain_to
 from app.contacts.warmth import warmth_bounds, warmth_of
 from app.core.errors import Conflict, NotFound, Unprocessable
@@ -195,26 +201,31 @@ async def _refuse_duplicate(
 
 
 async def create(
-    session: AsyncSession, principal: Principal, client: Client, fields: dict[str, Any]
+    session: AsyncSession,
+    principal: Principal,
+    client: Client,
+    body: ContactCreate,
+    *,
+    referred_in_interview_id: uuid.UUID | None = None,
 ) -> Contact:
     """Create a contact under `client`, as of `created_at` when given (a past instant:
     history being loaded). Guarantees: the referrer and the company are the same client's
     and `depth` follows from the referrer; no other contact of the client has the same
     normalised email or LinkedIn profile (409 naming it); the cadence is set, counted
     from `created_at`; `contact.created` (and `contact.referral_added` with a referrer)
-    is written in the same transaction."""
-    referred_by_id: uuid.UUID | None = fields.get("referred_by_id")
+    is written in the same transaction. `referred_in_interview_id`: the interview in
+    which the referrer suggested them (app/interviews/referrals.py), not in the body."""
+    referred_by_id = body.referred_by_id
     depth = 0
     if referred_by_id is not None:
         depth = (await _referrer(session, principal, client.id, referred_by_id)).depth + 1
-    if fields.get("company_id") is not None:
-        await _company_of_client(session, client.id, fields["company_id"])
-    if fields.get("source") is None:
-        fields["source"] = (
-            ContactSource.referral if referred_by_id is not None else ContactSource.personal_network
-        )
-    email_normalized = normalise_email(fields.get("email"))
-    linkedin_normalized = normalise_linkedin(fields.get("linkedin_url"))
+    if body.company_id is not None:
+        await _company_of_client(session, client.id, body.company_id)
+    source = body.source or (
+        ContactSource.referral if referred_by_id is not None else ContactSource.personal_network
+    )
+    email_normalized = normalise_email(body.email)
+    linkedin_normalized = normalise_linkedin(body.linkedin_url)
     await _refuse_duplicate(
         session,
         client.id,
@@ -228,10 +239,12 @@ async def create(
         email_normalized=email_normalized,
         linkedin_normalized=linkedin_normalized,
         depth=depth,
+        source=source,
+        referred_in_interview_id=referred_in_interview_id,
         # The cadence counts from it, and the client moved then (app/clients/momentum.py).
-        created_at=_added_at(fields.pop("created_at", None), now),
+        created_at=_added_at(body.created_at, now),
         updated_at=now,
-        **fields,
+        **body.model_dump(exclude={"source", "created_at"}),
     )
     organization = await get_organization(session, principal)
     refresh_next_touch_due(contact, organization.keep_in_touch_defaults, now=now)
@@ -303,12 +316,37 @@ async def _reparent(
 
 
 async def update(
+    session: AsyncSession, principal: Principal, contact: Contact, body: ContactUpdate
+) -> Contact:
+    """Apply a partial update: the fields sent change (null clears one), the others stay.
+    Re-parenting refuses cycles (409) and keeps the depth of the whole moved branch right;
+    the company must be the same client's; duplicates are refused as on create; the
+    cadence follows. A real change writes `contact.updated`, and a move under a (new)
+    referrer `contact.referral_added`, in the same transaction."""
+    return await _apply(session, principal, contact, body.model_dump(exclude_unset=True))
+
+
+async def move_under_referrer(
+    session: AsyncSession,
+    principal: Principal,
+    contact: Contact,
+    referrer_id: uuid.UUID,
+    *,
+    interview_id: uuid.UUID,
+) -> Contact:
+    """Hang `contact` with its branch under `referrer_id` as a referral suggested in
+    `interview_id`: `source = referral`, and the interview remembered unless the contact
+    already hung there with one. The rules and events are `update`'s (a cycle is a 409)."""
+    changes: dict[str, Any] = {"referred_by_id": referrer_id, "source": ContactSource.referral}
+    if contact.referred_in_interview_id is None or contact.referred_by_id != referrer_id:
+        changes["referred_in_interview_id"] = interview_id
+    return await _apply(session, principal, contact, changes)
+
+
+async def _apply(
     session: AsyncSession, principal: Principal, contact: Contact, changes: dict[str, Any]
 ) -> Contact:
-    """Apply a partial update. Re-parenting refuses cycles (409) and keeps the depth of the
-    whole moved branch right; the company must be the same client's; duplicates are
-    refused as on create; the cadence follows. A real change writes `contact.updated`,
-    and a move under a (new) referrer `contact.referral_added`, in the same transaction."""
+    """`changes` (the columns to set) with the rules `update` states."""
     version = contact.version
     referred = False
     if "referred_by_id" in changes:

@@ -11,8 +11,9 @@ from app.companies import service as companies_service
 from app.contacts import repository as contacts_repository
 from app.contacts import service as contacts_service
 from app.contacts.normalise import normalise_email, normalise_linkedin
+from app.contacts.schemas import ContactCreate
 from app.core.errors import NotFound, Unprocessable
-from app.interviews.schemas import ReferralOutcome
+from app.interviews.schemas import NewReferral, ReferralOutcome
 from app.interviews.service import field_problem
 from app.models import Client, Contact, Interview
 from app.models.enums import ContactSource
@@ -23,7 +24,7 @@ async def add_referrals(
     principal: Principal,
     interview: Interview,
     *,
-    new_contacts: list[dict[str, Any]],
+    new_contacts: list[NewReferral],
     existing_contact_ids: list[uuid.UUID],
 ) -> tuple[uuid.UUID, list[ReferralOutcome]]:
     """Hang the people the interviewee suggested under the interviewee, with
@@ -42,19 +43,19 @@ async def add_referrals(
         raise NotFound("The interviewee is no longer a contact of this client.")
     client = await session.get_one(Client, interview.client_id)
     outcomes: list[ReferralOutcome] = []
-    for fields in new_contacts:
+    for referral in new_contacts:
         duplicate = await contacts_repository.find_duplicate(
             session,
             interview.client_id,
-            email_normalized=normalise_email(fields.get("email")),
-            linkedin_normalized=normalise_linkedin(fields.get("linkedin_url")),
+            email_normalized=normalise_email(referral.email),
+            linkedin_normalized=normalise_linkedin(referral.linkedin_url),
         )
         if duplicate is not None:
             # The person is known already and keeps their details, but a company of
             # another client is refused whichever way the referral goes.
-            if fields.get("company_id") is not None:
+            if referral.company_id is not None:
                 await companies_service.of_client(
-                    session, principal, interview.client_id, fields["company_id"]
+                    session, principal, interview.client_id, referral.company_id
                 )
             outcomes.append(
                 await _adopt(session, principal, interview, referrer, duplicate[0], "reused")
@@ -64,12 +65,12 @@ async def add_referrals(
             session,
             principal,
             client,
-            {
-                **fields,
-                "referred_by_id": referrer.id,
-                "source": ContactSource.referral,
-                "referred_in_interview_id": interview.id,
-            },
+            ContactCreate(
+                **referral.model_dump(),
+                referred_by_id=referrer.id,
+                source=ContactSource.referral,
+            ),
+            referred_in_interview_id=interview.id,
         )
         outcomes.append(_outcome(contact, "created"))
     for contact_id in existing_contact_ids:
@@ -94,10 +95,9 @@ async def _adopt(
         raise field_problem("existing_contact_ids", "cannot include the interviewee")
     already = contact.referred_by_id == referrer.id
     # Re-parenting refuses cycles (409) and moves the branch's depths along.
-    changes: dict[str, Any] = {"referred_by_id": referrer.id, "source": ContactSource.referral}
-    if contact.referred_in_interview_id is None or not already:
-        changes["referred_in_interview_id"] = interview.id
-    await contacts_service.update(session, principal, contact, changes)
+    await contacts_service.move_under_referrer(
+        session, principal, contact, referrer.id, interview_id=interview.id
+    )
     return _outcome(contact, "already_referred" if already else outcome)
 
 

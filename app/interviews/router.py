@@ -87,7 +87,7 @@ async def create_interview(
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> InterviewRead:
     client = await clients_service.get(session, principal, client_id)
-    interview = await service.create(session, principal, client, body.model_dump())
+    interview = await service.create(session, principal, client, body)
     set_etag(response, interview.version)
     set_location(response, request, "interviews_get", interview_id=interview.id)
     return _read(await service.view(session, interview), principal)
@@ -129,9 +129,7 @@ async def update_interview(
 ) -> InterviewRead:
     interview = await service.get(session, principal, interview_id)
     check_if_match(if_match, interview.version)
-    interview = await service.update(
-        session, principal, interview, body.model_dump(exclude_unset=True)
-    )
+    interview = await service.update(session, principal, interview, body)
     return with_etag(
         response, interview.version, _read(await service.view(session, interview), principal)
     )
@@ -202,7 +200,7 @@ async def add_referrals(
         session,
         principal,
         interview,
-        new_contacts=[c.model_dump() for c in body.contacts],
+        new_contacts=body.contacts,
         existing_contact_ids=list(dict.fromkeys(body.existing_contact_ids)),
     )
     return ReferralsRead(interview_id=interview.id, referred_by_id=referrer_id, referrals=outcomes)

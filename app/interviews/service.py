@@ -25,7 +25,12 @@ from app.core.time import utc_now
 from app.core.wording import with_article
 from app.events.service import record_event
 from app.interviews import repository
-from app.interviews.schemas import InterviewRead, StageChangeRead
+from app.interviews.schemas import (
+    InterviewCreate,
+    InterviewRead,
+    InterviewUpdate,
+    StageChangeRead,
+)
 from app.interviews.stages import (
     CREATION_PATHS,
     INFORMATIONAL_MINUTES,
@@ -124,25 +129,28 @@ def field_problem(field: str, message: str) -> Unprocessable:
 
 
 async def _check_links(
-    session: AsyncSession, principal: Principal, client_id: uuid.UUID, fields: dict[str, Any]
+    session: AsyncSession,
+    principal: Principal,
+    client_id: uuid.UUID,
+    body: InterviewCreate | InterviewUpdate,
 ) -> None:
     """Linked contact, company and outreach must belong to the same client (422)."""
-    if fields.get("contact_id") is not None:
+    if body.contact_id is not None:
         found = await contacts_repository.get_client_contact(
-            session, principal, client_id, fields["contact_id"]
+            session, principal, client_id, body.contact_id
         )
         if found is None:
             raise field_problem("contact_id", "must be a contact of the same client")
-    if fields.get("company_id") is not None:
-        await companies_service.of_client(session, principal, client_id, fields["company_id"])
-    if fields.get("outreach_id") is not None:
-        outreach = await outreach_repository.get_readable(session, principal, fields["outreach_id"])
+    if body.company_id is not None:
+        await companies_service.of_client(session, principal, client_id, body.company_id)
+    if body.outreach_id is not None:
+        outreach = await outreach_repository.get_readable(session, principal, body.outreach_id)
         if outreach is None or outreach.client_id != client_id:
             raise field_problem("outreach_id", "must be an outreach of the same client")
 
 
-def _refuse_coach_notes_from_client(principal: Principal, fields: dict[str, Any]) -> None:
-    if "coach_notes" in fields:
+def _refuse_coach_notes_from_client(principal: Principal, *, writes_coach_notes: bool) -> None:
+    if writes_coach_notes:
         require_role(principal, STAFF_ROLES, "write coach notes")
 
 
@@ -182,18 +190,18 @@ def _history(
 
 
 async def create(
-    session: AsyncSession, principal: Principal, client: Client, fields: dict[str, Any]
+    session: AsyncSession, principal: Principal, client: Client, body: InterviewCreate
 ) -> Interview:
     """Create an interview, linked only to the same client's contact, company and
     outreach, at any stage its kind can reach: it starts at the kind's first stage on the
     shortest way there and takes each further step as a transition would (history entry,
     touches, companies engaged, events), all at `held_at` (default now; not in the
     future) when the way goes through `held`."""
-    _refuse_coach_notes_from_client(principal, {k: v for k, v in fields.items() if v is not None})
-    kind: InterviewKind = fields["kind"]
-    if kind is InterviewKind.informational and fields.get("contact_id") is None:
+    _refuse_coach_notes_from_client(principal, writes_coach_notes=body.coach_notes is not None)
+    kind = body.kind
+    if kind is InterviewKind.informational and body.contact_id is None:
         raise field_problem("contact_id", "is required for an informational interview")
-    stage: InterviewStage = fields.pop("stage", None) or INITIAL_STAGES[kind][0]
+    stage = body.stage or INITIAL_STAGES[kind][0]
     path = CREATION_PATHS[kind].get(stage)
     if path is None:
         raise Unprocessable(
@@ -201,18 +209,20 @@ async def create(
             "are " + ", ".join(f"`{s}`" for s in CREATION_PATHS[kind]) + ".",
             errors=[{"loc": ["body", "stage"], "msg": "not a stage of this kind", "type": "stage"}],
         )
-    held_at: datetime | None = fields.pop("held_at", None)
+    held_at = body.held_at
     if S.held in path:
         when = happened_at(held_at, field="held_at")
     elif held_at is not None:
         raise field_problem("held_at", "is only for an interview created as held or later")
     else:
         when = utc_now()
-    await _check_links(session, principal, client.id, fields)
-    fields["questions"] = fields["questions"] + await questions.texts_of(
-        session, fields.pop("question_template_ids")
+    await _check_links(session, principal, client.id, body)
+    # `held_at` is the `held` step's to set; the templates' texts join the questions.
+    fields = body.model_dump(exclude={"stage", "held_at", "question_template_ids"})
+    fields["questions"] = body.questions + await questions.texts_of(
+        session, body.question_template_ids
     )
-    if fields.get("duration_minutes") is None and kind is InterviewKind.informational:
+    if body.duration_minutes is None and kind is InterviewKind.informational:
         fields["duration_minutes"] = INFORMATIONAL_MINUTES
     interview = Interview(
         organization_id=client.organization_id,
@@ -244,17 +254,19 @@ async def create(
 
 
 async def update(
-    session: AsyncSession, principal: Principal, interview: Interview, changes: dict[str, Any]
+    session: AsyncSession, principal: Principal, interview: Interview, body: InterviewUpdate
 ) -> Interview:
-    """Apply a partial update (not the stage); links stay within the client."""
-    _refuse_coach_notes_from_client(principal, changes)
+    """Apply a partial update (not the stage): the fields sent change (null clears one),
+    the others stay; links stay within the client."""
+    changes = body.model_dump(exclude_unset=True)
+    _refuse_coach_notes_from_client(principal, writes_coach_notes="coach_notes" in changes)
     if (
         "contact_id" in changes
         and changes["contact_id"] is None
         and interview.kind == InterviewKind.informational  # stored: a plain string
     ):
         raise field_problem("contact_id", "is required for an informational interview")
-    await _check_links(session, principal, interview.client_id, changes)
+    await _check_links(session, principal, interview.client_id, body)
     for name, value in changes.items():
         setattr(interview, name, value)
     await session.flush()

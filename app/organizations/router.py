@@ -88,9 +88,7 @@ async def update_organization(
 ) -> OrganizationRead:
     organization = await service.get_organization(session, principal)
     check_if_match(if_match, organization.version)
-    organization = await service.update_organization(
-        session, organization, body.model_dump(exclude_unset=True)
-    )
+    organization = await service.update_organization(session, organization, body)
     return with_etag(response, organization.version, OrganizationRead.model_validate(organization))
 
 

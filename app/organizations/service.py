@@ -3,7 +3,6 @@
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +29,7 @@ from app.events.service import record_event
 from app.models import ApiKey, ClientCoach, Invitation, Membership, Organization, RefreshToken, User
 from app.models.enums import ADMIN_ROLES, Role, Scope
 from app.organizations import repository
-from app.organizations.schemas import MemberRead
+from app.organizations.schemas import MemberRead, OrganizationUpdate
 
 # The visible start of an API key: `ck_` and the first hex digits of its id.
 API_KEY_PREFIX_LENGTH = 12
@@ -66,10 +65,11 @@ async def get_organization(session: AsyncSession, principal: Principal) -> Organ
 
 
 async def update_organization(
-    session: AsyncSession, organization: Organization, changes: dict[str, Any]
+    session: AsyncSession, organization: Organization, body: OrganizationUpdate
 ) -> Organization:
-    """Apply a partial update; a concurrent write in between answers 412, never a lost update."""
-    for name, value in changes.items():
+    """Apply a partial update (only the fields set in `body` change); a concurrent write in
+    between answers 412, never a lost update."""
+    for name, value in body.model_dump(exclude_unset=True).items():
         if name == "keep_in_touch_defaults":
             value = {str(relationship): days for relationship, days in value.items()}
         setattr(organization, name, value)

@@ -69,7 +69,7 @@ async def create_outreach(
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> OutreachRead:
     client = await clients_service.get(session, principal, client_id)
-    outreach = await service.create(session, principal, client, body.model_dump())
+    outreach = await service.create(session, principal, client, body)
     set_etag(response, outreach.version)
     set_location(response, request, "outreach_get", outreach_id=outreach.id)
     return OutreachRead.model_validate(outreach)
@@ -107,9 +107,7 @@ async def update_outreach(
 ) -> OutreachRead:
     outreach = await service.get(session, principal, outreach_id, for_update=True)
     check_if_match(if_match, outreach.version)
-    outreach = await service.update(
-        session, principal, outreach, body.model_dump(exclude_unset=True)
-    )
+    outreach = await service.update(session, principal, outreach, body)
     return with_etag(response, outreach.version, OutreachRead.model_validate(outreach))
 
 

@@ -6,7 +6,7 @@ transaction, so the contact's warmth and activity log stay true.
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +20,7 @@ from app.models import Client, Outreach
 from app.models.enums import InteractionDirection, InteractionKind
 from app.models.pipeline import OutreachChannel, OutreachStatus
 from app.outreach import repository
-from app.outreach.schemas import OutreachRead
+from app.outreach.schemas import OutreachCreate, OutreachRead, OutreachUpdate
 from app.outreach.touches import happened_at, record_touch
 from app.questions import service as questions
 
@@ -174,17 +174,18 @@ async def _record(session: AsyncSession, outreach: Outreach, event_type: str | N
 
 
 async def create(
-    session: AsyncSession, principal: Principal, client: Client, fields: dict[str, Any]
+    session: AsyncSession, principal: Principal, client: Client, body: OutreachCreate
 ) -> Outreach:
     """Create outreach for a contact (and company) of the same client; created as `sent`
     it is sent at once, with its interaction."""
-    await _contact_of_client(session, principal, client.id, fields["contact_id"])
-    if fields.get("company_id") is not None:
-        await companies_service.of_client(session, principal, client.id, fields["company_id"])
-    status: OutreachStatus = fields.pop("status")
-    at: datetime | None = fields.pop("status_at")
+    await _contact_of_client(session, principal, client.id, body.contact_id)
+    if body.company_id is not None:
+        await companies_service.of_client(session, principal, client.id, body.company_id)
+    status = body.status
+    at = body.status_at
+    fields = body.model_dump(exclude={"status", "status_at", "question_template_ids"})
     fields["questions"] = fields["questions"] + await questions.texts_of(
-        session, fields.pop("question_template_ids")
+        session, body.question_template_ids
     )
     if status not in (OutreachStatus.draft, OutreachStatus.sent):
         raise Conflict(
@@ -206,10 +207,12 @@ async def create(
 
 
 async def update(
-    session: AsyncSession, principal: Principal, outreach: Outreach, changes: dict[str, Any]
+    session: AsyncSession, principal: Principal, outreach: Outreach, body: OutreachUpdate
 ) -> Outreach:
-    """Apply a partial update; a status change follows the allowed order (409 otherwise),
-    sets `sent_at` / `responded_at` and logs the matching interaction."""
+    """Apply a partial update (only the fields set in `body` change); a status change
+    follows the allowed order (409 otherwise), sets `sent_at` / `responded_at` and logs
+    the matching interaction."""
+    changes = body.model_dump(exclude_unset=True)
     to: OutreachStatus | None = changes.pop("status", None)
     at: datetime | None = changes.pop("status_at", None)
     if changes.get("company_id") is not None:

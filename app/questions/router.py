@@ -55,7 +55,7 @@ async def create_question_template(
     response: Response,
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> QuestionTemplateRead:
-    template = await questions.create(session, principal, body.model_dump())
+    template = await questions.create(session, principal, body)
     return with_etag(response, template.version, QuestionTemplateRead.model_validate(template))
 
 
@@ -75,9 +75,7 @@ async def update_question_template(
 ) -> QuestionTemplateRead:
     template = await questions.get(session, template_id)
     check_if_match(if_match, template.version)
-    template = await questions.update(
-        session, principal, template, body.model_dump(exclude_unset=True)
-    )
+    template = await questions.update(session, principal, template, body)
     return with_etag(response, template.version, QuestionTemplateRead.model_validate(template))
 
 

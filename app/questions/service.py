@@ -1,7 +1,6 @@
 """The organization's question bank, with a default set seeded on first use."""
 
 import uuid
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -16,6 +15,7 @@ from app.core.time import utc_now
 from app.models import QuestionTemplate
 from app.models.enums import STAFF_ROLES
 from app.models.pipeline import QuestionCategory
+from app.questions.schemas import QuestionTemplateCreate, QuestionTemplateUpdate
 
 C = QuestionCategory
 
@@ -126,20 +126,24 @@ async def texts_of(session: AsyncSession, template_ids: list[uuid.UUID]) -> list
 
 
 async def create(
-    session: AsyncSession, principal: Principal, fields: dict[str, Any]
+    session: AsyncSession, principal: Principal, body: QuestionTemplateCreate
 ) -> QuestionTemplate:
     require_role(principal, STAFF_ROLES, "change the question bank")
-    template = QuestionTemplate(organization_id=principal.organization_id, **fields)
+    template = QuestionTemplate(organization_id=principal.organization_id, **body.model_dump())
     session.add(template)
     await session.flush()
     return template
 
 
 async def update(
-    session: AsyncSession, principal: Principal, template: QuestionTemplate, changes: dict[str, Any]
+    session: AsyncSession,
+    principal: Principal,
+    template: QuestionTemplate,
+    body: QuestionTemplateUpdate,
 ) -> QuestionTemplate:
+    """Apply a partial update: only the fields set in `body` change."""
     require_role(principal, STAFF_ROLES, "change the question bank")
-    for name, value in changes.items():
+    for name, value in body.model_dump(exclude_unset=True).items():
         setattr(template, name, value)
     await session.flush()
     return template

@@ -83,7 +83,7 @@ async def create_endpoint(
     request: Request,
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> WebhookEndpointWithSecret:
-    endpoint = await service.create_endpoint(session, principal, settings, body.model_dump())
+    endpoint = await service.create_endpoint(session, principal, settings, body)
     set_etag(response, endpoint.version)
     set_location(response, request, "webhook_endpoints_get", endpoint_id=endpoint.id)
     shows_secret_once(response)
@@ -121,9 +121,7 @@ async def update_endpoint(
 ) -> WebhookEndpointRead:
     endpoint = await service.get_endpoint(session, endpoint_id)
     check_if_match(if_match, endpoint.version)
-    endpoint = await service.update_endpoint(
-        session, settings, endpoint, body.model_dump(exclude_unset=True)
-    )
+    endpoint = await service.update_endpoint(session, settings, endpoint, body)
     return with_etag(response, endpoint.version, _read(endpoint))
 
 

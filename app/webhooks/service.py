@@ -4,7 +4,6 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -17,6 +16,7 @@ from app.core.pagination import PageParams, SortKey, paginate
 from app.core.time import utc_now
 from app.events.service import record_event
 from app.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.webhooks.schemas import WebhookEndpointCreate, WebhookEndpointUpdate
 from app.webhooks.signing import new_webhook_secret
 from app.webhooks.ssrf import (
     BlockedAddress,
@@ -79,9 +79,10 @@ async def get_endpoint(session: AsyncSession, endpoint_id: uuid.UUID) -> Webhook
 
 
 async def create_endpoint(
-    session: AsyncSession, principal: Principal, settings: Settings, fields: dict[str, Any]
+    session: AsyncSession, principal: Principal, settings: Settings, body: WebhookEndpointCreate
 ) -> WebhookEndpoint:
     """Create an endpoint with a fresh secret, after the URL passed the SSRF check."""
+    fields = body.model_dump()
     url = str(fields.pop("url"))
     await check_url(settings, url)
     endpoint = WebhookEndpoint(
@@ -96,8 +97,13 @@ async def create_endpoint(
 
 
 async def update_endpoint(
-    session: AsyncSession, settings: Settings, endpoint: WebhookEndpoint, changes: dict[str, Any]
+    session: AsyncSession,
+    settings: Settings,
+    endpoint: WebhookEndpoint,
+    body: WebhookEndpointUpdate,
 ) -> WebhookEndpoint:
+    """Apply a partial update: only the fields set in `body` change."""
+    changes = body.model_dump(exclude_unset=True)
     if "url" in changes:
         if changes["url"] is None:
             raise Unprocessable("url cannot be null.", parameter="url")
