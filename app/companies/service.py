@@ -18,8 +18,9 @@ from app.companies.schemas import (
     WarmPaths,
 )
 from app.companies.warm_paths import find_warm_paths
+from app.contacts.service import not_a_company_of_the_client
 from app.contacts.warmth import warmth_of
-from app.core.errors import NotFound, Unprocessable
+from app.core.errors import NotFound
 from app.core.pagination import PageParams, SortKey, paginate
 from app.core.time import utc_now
 from app.events.service import record_event
@@ -60,16 +61,7 @@ async def of_client(
     """A company of this very client, for linking; 422 naming `company_id` otherwise."""
     company = await repository.get_readable(session, principal, company_id)
     if company is None or company.client_id != client_id:
-        raise Unprocessable(
-            "`company_id` must be a company of the same client.",
-            errors=[
-                {
-                    "loc": ["body", "company_id"],
-                    "msg": "not a company of this client",
-                    "type": "company",
-                }
-            ],
-        )
+        raise not_a_company_of_the_client()
     return company
 
 

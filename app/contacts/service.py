@@ -137,22 +137,28 @@ async def list_contacts(
     return [list_query.contact_fields(row, warm_since, cooling_since) for row in rows], next_cursor
 
 
+def not_a_company_of_the_client() -> Unprocessable:
+    """The 422 for a `company_id` of another client (or none the caller may see): contacts,
+    interviews and outreach link companies, and all say it the same way."""
+    return Unprocessable(
+        "`company_id` must be a company of the same client.",
+        errors=[
+            {
+                "loc": ["body", "company_id"],
+                "msg": "not a company of this client",
+                "type": "company",
+            }
+        ],
+    )
+
+
 async def _company_of_client(
     session: AsyncSession, client_id: uuid.UUID, company_id: uuid.UUID
 ) -> None:
     """422 naming `company_id` unless it is a company of this very client (a client the
     caller may see: it was loaded through its door)."""
     if not await repository.is_company_of_client(session, client_id, company_id):
-        raise Unprocessable(
-            "`company_id` must be a company of the same client.",
-            errors=[
-                {
-                    "loc": ["body", "company_id"],
-                    "msg": "not a company of this client",
-                    "type": "company",
-                }
-            ],
-        )
+        raise not_a_company_of_the_client()
 
 
 async def _referrer(
