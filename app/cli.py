@@ -55,16 +55,24 @@ def worker() -> None:
 
 async def _connect_once(url: str) -> None:
     """Connect to `url` and leave: whether the database is there to migrate at all."""
+    import asyncio
+    import threading
+
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from app.db.session import async_database_url
 
     engine = create_async_engine(async_database_url(url))
+    threads_before = set(threading.enumerate())
     try:
         async with engine.connect():
             pass
     finally:
         await engine.dispose()
+        # After a failed connect aiosqlite stops its worker thread without waiting for it;
+        # if `asyncio.run` closed the loop first, the thread would print a traceback.
+        for thread in set(threading.enumerate()) - threads_before:
+            await asyncio.to_thread(thread.join, 5)
 
 
 def seed_demo() -> int:

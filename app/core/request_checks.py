@@ -3,18 +3,20 @@
 `AutoCommitAPIRoute` (app/core/routing.py) runs these once FastAPI has authenticated the
 caller and validated the parameters, so errors come in the usual order, and before the
 endpoint, so nothing is written:
-- JSON of the wrong type: FastAPI validates the decoded body in pydantic's lax mode,
-  which takes `0` for `false`, `true` for `1` and a number for a date-time; the raw body
-  is validated once more as strict JSON (`refuse_loose_json_types`).
-- Control characters in any text (path, query, form, a JSON body that is not an
-  `InputModel`, which checks its own): `app.core.text` has the rule.
+- JSON of the wrong type: FastAPI validates a decoded body in pydantic's lax mode,
+  which takes `0` for `false`, `true` for `1` and a number for a date-time. Every JSON
+  body is an `InputModel` and is validated in pydantic's strict JSON mode instead
+  (ISO strings for date-times, UUIDs and enum values taken, numbers and booleans held
+  to their types; strict validation of a decoded Python value would refuse the strings).
+- Control characters in any text (path, query, form; an `InputModel` checks its own):
+  `app.core.text` has the rule.
 
-Bodies are read as FastAPI left them on the request: the bytes, the form and the
-decoded JSON are each kept there, so none is read or parsed twice here. The one decode
-of its own is the strict check's: pydantic's strict JSON mode (ISO strings for
-date-times, UUIDs and enum values taken, numbers and booleans held to their types) is
-only available over JSON text, and strict validation of the decoded Python value
-refuses what the contract allows (a date-time string, a UUID string, an enum value).
+One parse per body: `decode_json_body` runs before FastAPI's handler and validates the
+body's bytes strictly, once. A valid body is handed to FastAPI as the model it became,
+through the cache `Request.json()` reads from, so FastAPI neither decodes it again nor
+builds a second model (pydantic takes an instance of the model as it is). An invalid one
+is left for FastAPI to decode and validate as usual, so its errors and their order are
+unchanged; the strict errors are kept and answered only if lax validation passes.
 """
 
 import email.message
@@ -26,6 +28,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
 
+from app.core.schemas import InputModel
 from app.core.text import control_character_errors
 
 Location = tuple[str | int, ...]
@@ -33,38 +36,49 @@ Location = tuple[str | int, ...]
 
 class RequestChecks:
     """The checks one route's requests get, built once with the route (a `TypeAdapter`
-    is costly to build): its body, if it takes one, is held to strict JSON types."""
+    is costly to build): its JSON body, if it takes one, validated strictly."""
 
     def __init__(self, route: APIRoute) -> None:
         self.takes_body = route.body_field is not None
         annotation = route.body_field.field_info.annotation if route.body_field else None
-        self.strict_body: TypeAdapter[Any] | None = (
-            TypeAdapter(annotation) if annotation is not None else None
+        # Forms (sign-in, CSV import) are the only bodies that are not `InputModel`s.
+        self.strict_body: TypeAdapter[InputModel] | None = (
+            TypeAdapter(annotation)
+            if isinstance(annotation, type) and issubclass(annotation, InputModel)
+            else None
         )
+
+    async def decode_json_body(self, request: Request) -> None:
+        """Validate a JSON body strictly from its bytes and leave the model where FastAPI
+        reads the decoded body from; or keep the strict errors for later."""
+        if self.strict_body is None or not is_json(request):
+            return
+        body = await request.body()  # kept on the request: FastAPI reads it from there
+        if not body:
+            return
+        try:
+            # Starlette's cache of `Request.json()`, which FastAPI calls for the body.
+            request._json = self.strict_body.validate_json(body, strict=True)
+        except ValidationError as exc:
+            request.state.strict_body_errors = [
+                {**error, "loc": ("body", *error["loc"])} for error in exc.errors()
+            ]
 
     async def refuse_what_lax_validation_let_through(self, request: Request) -> None:
         """Raise `RequestValidationError` (a 422) for a JSON value of the wrong type or
         for a control character anywhere in the request's text."""
-        texts = [*_parameter_texts(request), *await self._body_texts(request)]
+        strict_errors = getattr(request.state, "strict_body_errors", None)
+        if strict_errors:
+            raise RequestValidationError(strict_errors)
+        texts = [*_parameter_texts(request), *await self._form_texts(request)]
         refuse_control_characters(texts)
 
-    async def _body_texts(self, request: Request) -> list[tuple[Location, Any]]:
-        """The body's text, each value at its place; a JSON body is first held to its
-        strict types (the strict errors come before any control character's)."""
-        if not self.takes_body:
+    async def _form_texts(self, request: Request) -> list[tuple[Location, Any]]:
+        """A form body's values, each at its place (a JSON body's model checked its own)."""
+        if not self.takes_body or not is_form(request):
             return []
-        if is_form(request):
-            form = await request.form()  # already parsed (and kept) by FastAPI
-            return [(("body", name), value) for name, value in form.multi_items()]
-        if is_json(request):
-            body = await request.body()  # already read (and kept) by FastAPI
-            if not body:
-                return []
-            if self.strict_body is not None:
-                refuse_loose_json_types(self.strict_body, body)
-            # Decoded by FastAPI already (`Request.json` keeps it): what it validated.
-            return [(("body",), await request.json())]
-        return []
+        form = await request.form()  # already parsed (and kept) by FastAPI
+        return [(("body", name), value) for name, value in form.multi_items()]
 
 
 def _parameter_texts(request: Request) -> Iterable[tuple[Location, Any]]:
@@ -79,17 +93,6 @@ def refuse_control_characters(texts: Iterable[tuple[Location, Any]]) -> None:
     errors = [error for where, value in texts for error in control_character_errors(where, value)]
     if errors:
         raise RequestValidationError(errors)
-
-
-def refuse_loose_json_types(adapter: TypeAdapter[Any], body: bytes) -> None:
-    """A 422 for what lax validation took but strict JSON does not (`0` for `false`, a
-    number for a date-time), each error at its place in the body."""
-    try:
-        adapter.validate_json(body, strict=True)
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
-        ) from exc
 
 
 def is_form(request: Request) -> bool:

@@ -9,7 +9,8 @@ write whose connection is lost during the commit is answered 503
 
 Before the endpoint runs (after authentication and parameter validation, so
 errors come in the usual order), the route refuses what pydantic lets through
-but the contract does not: app/core/request_checks.py.
+but the contract does not, and a JSON body is parsed once, strictly, before
+FastAPI's handler reads it: app/core/request_checks.py.
 """
 
 import functools
@@ -51,6 +52,7 @@ class AutoCommitAPIRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def handle_remembering_request(request: Request) -> Response:
+            await self.checks.decode_json_body(request)
             token = _current_request.set(request)
             try:
                 return await handler(request)

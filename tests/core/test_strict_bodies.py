@@ -7,6 +7,8 @@ date-time; a SPA sending those has a bug we should tell it about, not guess arou
 from typing import Any
 
 import httpx
+import pytest
+import starlette.requests
 
 from tests.factories.clients import create_client
 from tests.factories.contacts import create_contact
@@ -120,3 +122,39 @@ async def test_nul_characters_are_refused_wherever_text_comes_in(
     assert _error_locations(in_body) == [["body", "tags", 1]]
     assert _error_locations(in_query) == [["query", "cursor"]]
     assert _error_locations(in_form) == [["body", "username"]]
+
+
+async def test_a_valid_body_is_parsed_once_by_the_strict_validation(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = await signup(client)
+    decoded: list[bytes] = []
+    real_json = starlette.requests.json
+
+    class CountingJson:
+        @staticmethod
+        def loads(body: bytes) -> Any:
+            decoded.append(body)
+            return real_json.loads(body)
+
+    monkeypatch.setattr(starlette.requests, "json", CountingJson)
+
+    created = await client.post(
+        "/api/v1/clients",
+        json={"full_name": "Ines Once", "weekly_outreach_goal": 3},
+        headers=owner.headers,
+    )
+    decoded_for_the_valid_body = list(decoded)
+    refused = await client.post(
+        "/api/v1/clients",
+        json={"full_name": "Ines Twice", "weekly_outreach_goal": True},
+        headers=owner.headers,
+    )
+
+    assert created.status_code == 201, created.text
+    assert created.json()["full_name"] == "Ines Once"
+    assert created.json()["weekly_outreach_goal"] == 3
+    assert decoded_for_the_valid_body == []  # FastAPI took the strict validation's model
+    # A body the strict validation refuses is left to FastAPI, which decodes it as before.
+    assert _error_locations(refused) == [["body", "weekly_outreach_goal"]]
+    assert len(decoded) == 1
