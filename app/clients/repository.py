@@ -35,10 +35,11 @@ def readable_client_ids_by_parameter(
 
 _READABLE_BY_KIND: dict[str, Select[uuid.UUID]] = {
     "all": select(Client.id),
-    "assigned": select(Client.id).where(
-        Client.id.in_(
-            select(ClientCoach.client_id).where(ClientCoach.coach_id == bindparam("reader_user_id"))
-        )
+    # Straight from the assignments (each names a client of the same organization): a
+    # `clients` join here would be one more nested semi-join in every statement a
+    # coach's read is part of, and with stale statistics the planner multiplies them.
+    "assigned": select(ClientCoach.client_id).where(
+        ClientCoach.coach_id == bindparam("reader_user_id")
     ),
     "itself": select(Client.id).where(Client.id == bindparam("reader_client_id")),
     "none": select(Client.id).where(false()),
