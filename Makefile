@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test fuzz install lint layers typecheck openapi openapi-check migrations-check migration check clean
+.PHONY: run test fuzz install lint layers typecheck openapi openapi-check migrations-check migration docs-assets check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ migrations-check: $(STAMP)
 # make migration m="add contacts"
 migration: $(STAMP)
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
+
+# The Swagger UI and ReDoc files /docs and /redoc serve, from npm at the versions pinned in
+# app/api_docs/static/assets.json; `make docs-assets SWAGGER_UI=5.36.0 REDOC=2.5.5` moves a pin.
+docs-assets:
+	$(PYTHON) scripts/refresh_docs_assets.py $(if $(SWAGGER_UI),--swagger-ui $(SWAGGER_UI)) $(if $(REDOC),--redoc $(REDOC))
 
 check: lint typecheck openapi-check test
 

@@ -14,6 +14,7 @@ from fastapi.openapi.utils import get_openapi
 from app import health
 from app.activity.router import router as activity_router
 from app.agenda.router import router as agenda_router
+from app.api_docs.pages import install_api_docs
 from app.audit_log.router import router as audit_router
 from app.auth.mfa_router import router as auth_mfa_router
 from app.auth.rate_limit_http import RateLimitMiddleware
@@ -110,7 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/docs",
+        # /docs and /redoc are served by install_api_docs, from the app's own files.
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings
@@ -119,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_idempotent_answers(app)
 
+    install_api_docs(app, openapi_url=f"{API_PREFIX}/openapi.json")
     app.include_router(health.router)
     app.state.metrics.name_routes(health.router.routes)
     for router in (
