@@ -17,6 +17,9 @@ router = APIRouter(tags=["operations"])
 
 @router.get("/healthz", operation_id="health_live", summary="The process is up")
 async def healthz() -> dict[str, str]:
+    """Liveness: answers 200 while the process serves requests, without touching the database.
+    For the platform's restart probe.
+    """
     return {"status": "ok"}
 
 
@@ -27,6 +30,9 @@ async def healthz() -> dict[str, str]:
     responses=problem_responses(503),
 )
 async def readyz(request: Request) -> JSONResponse:
+    """Readiness: runs `SELECT 1` on the database and answers 200 when it answers, 503 when it
+    cannot be reached. For the load balancer's traffic probe.
+    """
     engine: AsyncEngine = request.app.state.engine
     try:
         async with engine.connect() as connection:

@@ -38,6 +38,7 @@ from app.interactions.router import router as interactions_router
 from app.interviews.interactions_router import router as interview_interactions_router
 from app.interviews.router import router as interviews_router
 from app.jobs.worker import in_process_worker
+from app.openapi.document import finish, package_version
 from app.organizations.router import router as organizations_router
 from app.outreach.router import router as outreach_router
 from app.privacy.router import router as privacy_router
@@ -107,7 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Coach API",
-        version="1.0.0",
+        version=package_version(),
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url=f"{API_PREFIX}/openapi.json",
@@ -196,7 +197,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         )
         for name, definition in components["Problem"].pop("$defs", {}).items():
             components.setdefault(name, definition)
-        app.openapi_schema = schema
+        app.openapi_schema = finish(schema, app.routes)
     return app.openapi_schema
 
 

@@ -118,6 +118,10 @@ async def token_mfa(
     responses=problem_responses(401, 403),
 )
 async def get_mfa(caller: MfaCallerDep, session: SessionDep) -> MfaStatusRead:
+    """Whether two-factor sign-in is on for your account, whether an enrolment awaits
+    confirmation, how many recovery codes are left and whether your organization requires it
+    of your role. Also callable with the `mfa_token` of an `mfa-enrolment-required` sign-in.
+    """
     user = caller.user
     organization = await session.get_one(Organization, caller.organization_id)
     return MfaStatusRead(

@@ -1,10 +1,11 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
 from app.auth.schemas import TokenRead
-from app.core.schemas import InputModel
+from app.core.schemas import InputModel, not_nullable
 
 TotpCode = Annotated[
     str,
@@ -25,8 +26,19 @@ RecoveryCode = Annotated[
 ]
 
 
+_FACTORS = ("code", "recovery_code")
+
+
+def _exactly_one_factor(schema: JsonDict) -> None:
+    """The contract of `_exactly_one`: one of the two fields, never both, never null."""
+    not_nullable(_FACTORS)(schema)
+    schema["oneOf"] = [{"required": [name]} for name in _FACTORS]
+
+
 class SecondFactor(InputModel):
     """Exactly one of `code` and `recovery_code`."""
+
+    model_config = ConfigDict(json_schema_extra=_exactly_one_factor)
 
     code: TotpCode | None = None
     recovery_code: RecoveryCode | None = None

@@ -25,6 +25,10 @@ router = api_router(tags=["auth"])
     dependencies=[AuthAttemptLimit],
 )
 async def signup(body: SignupCreate, session: SessionDep, settings: SettingsDep) -> TokenRead:
+    """Creates a new organization with you as its owner, and signs you in: the answer holds an
+    access token and a refresh token, as `POST /auth/token` does. An email that already has
+    an account answers 409. Counted per client address (`auth-ip`).
+    """
     tokens = await service.signup(
         session,
         settings,
@@ -140,6 +144,10 @@ async def logout(body: RefreshCreate, session: SessionDep) -> Response:
     responses=problem_responses(401, 403),
 )
 async def me(principal: AnyMember, session: SessionDep) -> MeRead:
+    """Who the access token belongs to: the user, the organization it was issued for, the
+    member's role there and, for a client's login, its client record. Member logins only
+    (API keys answer 403).
+    """
     assert principal.user_id is not None
     user = await session.get_one(User, principal.user_id)
     organization = await session.get_one(Organization, principal.organization_id)

@@ -40,6 +40,10 @@ async def list_clients(
     q: Annotated[str | None, Query(max_length=200, description="Name or email contains.")] = None,
     sort: ClientSort = "created_at",
 ) -> Page[ClientRead]:
+    """The clients of the caseload you may see (staff: the organization's or, for a coach,
+    those assigned to you; a client's login: its own record), filtered by status, coach or a
+    name/email search, sorted, cursor-paginated. API keys need `clients:read`.
+    """
     views, next_cursor = await service.list_clients(
         session,
         principal,
@@ -67,6 +71,9 @@ async def create_client(
     request: Request,
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> ClientRead:
+    """Adds a job seeker to the caseload. Answers 201 with the client, its `ETag` and its
+    `Location`. API keys need `clients:write`; send `Idempotency-Key` to make a retry safe.
+    """
     client = await service.create(session, principal, body)
     view = await service.view(session, client)
     set_etag(response, client.version)
@@ -84,6 +91,9 @@ async def create_client(
 async def get_client(
     client_id: uuid.UUID, session: SessionDep, principal: ClientReader, response: Response
 ) -> ClientRead:
+    """One client with its goals, targets and assigned coaches, and its `ETag`. A client you
+    may not see answers 404, like a missing one. API keys need `clients:read`.
+    """
     client = await service.get(session, principal, client_id)
     return with_etag(
         response, client.version, _read(await service.view(session, client), principal)
@@ -104,6 +114,10 @@ async def update_client(
     response: Response,
     if_match: IfMatchHeader = None,
 ) -> ClientRead:
+    """Changes only the fields sent; the name, the status and the target lists may be left
+    out but not sent as null. With `If-Match`, refused with 412 when the client changed since
+    it was read. API keys need `clients:write`.
+    """
     client = await service.get(session, principal, client_id)
     check_if_match(if_match, client.version)
     client = await service.update(session, principal, client, body)
@@ -122,6 +136,11 @@ async def update_client(
 async def delete_client(
     client_id: uuid.UUID, session: SessionDep, principal: ClientWriter
 ) -> Response:
+    """Deletes the client with its contacts, interactions, companies, outreach and
+    interviews, and records `client.deleted`. To remove personal data for good (events and
+    stored responses included), use `POST /clients/{client_id}/erase`. Owners and admins
+    only; API keys need `clients:write`.
+    """
     client = await service.get(session, principal, client_id)
     await service.delete_client(session, principal, client)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -136,6 +155,10 @@ async def delete_client(
 async def assign_coach(
     client_id: uuid.UUID, user_id: uuid.UUID, session: SessionDep, principal: ClientWriter
 ) -> ClientRead:
+    """Makes a staff member (coach, admin or owner) one of the client's coaches, who then
+    sees the client. Assigning one already assigned changes nothing. Answers the client.
+    Owners and admins only; API keys need `clients:write`.
+    """
     client = await service.get(session, principal, client_id)
     await service.assign_coach(session, principal, client, user_id)
     return _read(await service.view(session, client), principal)
@@ -151,6 +174,9 @@ async def assign_coach(
 async def unassign_coach(
     client_id: uuid.UUID, user_id: uuid.UUID, session: SessionDep, principal: ClientWriter
 ) -> Response:
+    """The coach stops being assigned to the client, and no longer sees it through that
+    assignment. Owners and admins only; API keys need `clients:write`.
+    """
     client = await service.get(session, principal, client_id)
     await service.unassign_coach(session, principal, client, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

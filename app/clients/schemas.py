@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
-from app.core.schemas import InputModel, refuse_cleared
+from app.core.schemas import InputModel, not_nullable, refuse_cleared
 from app.models.enums import ClientStatus
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -25,8 +25,13 @@ class ClientCreate(InputModel):
     notes: str | None = Field(default=None, max_length=20_000, description="Coach-only.")
 
 
+_NOT_NULLABLE = ("full_name", "target_roles", "target_industries", "locations", "status")
+
+
 class ClientUpdate(InputModel):
     """Partial update: only the fields sent change."""
+
+    model_config = ConfigDict(json_schema_extra=not_nullable(_NOT_NULLABLE))
 
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
     email: EmailStr | None = None
@@ -41,9 +46,7 @@ class ClientUpdate(InputModel):
 
     @model_validator(mode="after")
     def _required_fields_are_not_cleared(self) -> "ClientUpdate":
-        refuse_cleared(
-            self, ("full_name", "target_roles", "target_industries", "locations", "status")
-        )
+        refuse_cleared(self, _NOT_NULLABLE)
         return self
 
 

@@ -78,6 +78,9 @@ async def create_company(
 async def get_company(
     company_id: uuid.UUID, session: SessionDep, principal: PipelineReader, response: Response
 ) -> CompanyRead:
+    """One target company with its status, priority and the client's people there (each with
+    their warmth), and its `ETag`. API keys need `contacts:read`.
+    """
     company = await service.get(session, principal, company_id)
     return with_etag(
         response,
@@ -122,6 +125,10 @@ async def update_company(
     response: Response,
     if_match: IfMatchHeader = None,
 ) -> CompanyRead:
+    """Changes only the fields sent; the name, status and priority may be left out but not
+    nulled. With `If-Match`, refused with 412 when the company changed since it was read.
+    API keys need `contacts:write`.
+    """
     company = await service.get(session, principal, company_id)
     check_if_match(if_match, company.version)
     company = await service.update(session, principal, company, body)
@@ -142,6 +149,9 @@ async def update_company(
 async def delete_company(
     company_id: uuid.UUID, session: SessionDep, principal: PipelineWriter
 ) -> Response:
+    """Deletes the company from the client's targets; contacts, outreach and interviews that
+    named it stay, no longer linked to it. API keys need `contacts:write`.
+    """
     company = await service.get(session, principal, company_id)
     await service.delete(session, company)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.contacts.schemas import ChainLink
-from app.core.schemas import InputModel, WebUrl, refuse_cleared
+from app.core.schemas import InputModel, WebUrl, not_nullable, refuse_cleared
 from app.models.enums import RoleAtCompany, Warmth
 from app.models.pipeline import CompanyStatus
 
@@ -39,6 +39,8 @@ _NOT_NULLABLE = ("name", "priority", "status")
 
 class CompanyUpdate(InputModel):
     """Partial update: only the fields sent change."""
+
+    model_config = ConfigDict(json_schema_extra=not_nullable(_NOT_NULLABLE))
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     website: WebUrl = None

@@ -74,6 +74,10 @@ async def list_contacts(
     ] = None,
     sort: service.ContactSort | None = None,
 ) -> Response:
+    """A client's contacts, filtered by relationship, source, tag, company, place in the tree,
+    due follow-ups or a search, cursor-paginated in a stable order. Each carries its warmth
+    and when the next touch is due. API keys need `contacts:read`.
+    """
     rows, next_cursor = await service.list_contacts(
         session,
         principal,
@@ -114,6 +118,11 @@ async def create_contact(
     request: Request,
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> ContactRead:
+    """Adds a person to the client's network; `referred_by_id` places them under the contact
+    who introduced them. Answers 201 with the contact, its `ETag` and its `Location`. A
+    duplicate email or LinkedIn URL in the same network answers 409. API keys need
+    `contacts:write`.
+    """
     client = await service.client_for(session, principal, client_id)
     contact = await service.create(session, principal, client, body)
     set_etag(response, contact.version)
@@ -131,6 +140,9 @@ async def create_contact(
 async def get_contact(
     contact_id: uuid.UUID, session: SessionDep, principal: ContactReader, response: Response
 ) -> ContactRead:
+    """One contact with its warmth, depth in the tree and next touch due, and its `ETag`. API
+    keys need `contacts:read`.
+    """
     contact = await service.get(session, principal, contact_id)
     return with_etag(
         response,
@@ -153,6 +165,11 @@ async def update_contact(
     response: Response,
     if_match: IfMatchHeader = None,
 ) -> ContactRead:
+    """Changes only the fields sent; a required field may be left out but not nulled. Changing
+    `referred_by_id` moves the contact with everyone it introduced (409 if that would make a
+    cycle). With `If-Match`, refused with 412 when the contact changed since it was read.
+    API keys need `contacts:write`.
+    """
     contact = await service.get(session, principal, contact_id)
     check_if_match(if_match, contact.version)
     contact = await service.update(session, principal, contact, body)
@@ -172,6 +189,9 @@ async def update_contact(
 async def delete_contact(
     contact_id: uuid.UUID, session: SessionDep, principal: ContactWriter
 ) -> ContactDeleted:
+    """Deletes the contact; the people it introduced are re-attached to its own referrer (or
+    become roots), and the answer says how many moved. API keys need `contacts:write`.
+    """
     contact = await service.get(session, principal, contact_id)
     moved = await service.delete(session, principal, contact)
     return ContactDeleted(id=contact_id, moved_children=moved)
@@ -215,5 +235,8 @@ async def get_contact_tree(
 async def get_contact_chain(
     contact_id: uuid.UUID, session: SessionDep, principal: ContactReader
 ) -> ContactChain:
+    """The contacts from the root of this contact's branch down to it, in order: who introduced
+    whom. API keys need `contacts:read`.
+    """
     contact = await service.get(session, principal, contact_id)
     return ContactChain(contact_id=contact.id, contacts=await service.chain(session, contact))

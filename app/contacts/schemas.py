@@ -14,7 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.core.schemas import InputModel, WebUrl, refuse_cleared
+from app.core.schemas import InputModel, WebUrl, not_nullable, refuse_cleared
 from app.core.time import utc_now
 from app.models.enums import ContactSource, Relationship, RoleAtCompany, Warmth
 
@@ -121,6 +121,8 @@ _NOT_NULLABLE = ("full_name", "relationship", "source", "tags")
 class ContactUpdate(InputModel):
     """Partial update: only the fields sent change. `referred_by_id` re-parents the
     contact (with its whole branch); null makes it a root."""
+
+    model_config = ConfigDict(json_schema_extra=not_nullable(_NOT_NULLABLE))
 
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
     email: EmailStr | None = None

@@ -37,7 +37,7 @@ R = TypeVar("R")
 class Page(BaseModel, Generic[T]):
     data: list[T]
     next_cursor: str | None = Field(
-        description="Pass as `cursor` to get the next page; null on the last page."
+        description="Opaque: pass it as `cursor` to get the next page; null on the last page."
     )
 
 
@@ -101,7 +101,12 @@ async def page_params(
         int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (max {MAX_LIMIT}).")
     ] = DEFAULT_LIMIT,
     cursor: Annotated[
-        str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
+        str | None,
+        Query(
+            max_length=512,
+            description="The previous page's `next_cursor`, as it was: an opaque string (at "
+            "most 512 characters) to send back, not to build or read. Anything else is a 422.",
+        ),
     ] = None,
 ) -> PageParams:
     return PageParams(limit=limit, cursor=cursor)

@@ -1,8 +1,8 @@
 """What every request body shares: the base model, the web address type, and the
 rule for partial updates."""
 
-from collections.abc import Iterable
-from typing import Annotated
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -11,6 +11,7 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
 )
+from pydantic.config import JsonDict
 from pydantic_core import CoreSchema
 
 from app.core.text import with_text_rule
@@ -49,3 +50,33 @@ def refuse_cleared(update: BaseModel, required: Iterable[str]) -> None:
     cleared = [n for n in required if n in update.model_fields_set and getattr(update, n) is None]
     if cleared:
         raise ValueError(f"{', '.join(cleared)} cannot be null")
+
+
+def not_nullable(
+    names: Iterable[str], *, examples: Iterable[dict[str, Any]] = ()
+) -> Callable[[JsonDict], None]:
+    """`json_schema_extra=` of a partial update: the fields `names` (those its validator or
+    service refuses as null) are written without their null branch and default, so the
+    contract says what the server does: they may be left out, never sent as null. With
+    the model's `examples`, if any."""
+    refused, shown = tuple(names), [dict(example) for example in examples]
+
+    def extra(schema: JsonDict) -> None:
+        properties = schema.get("properties")
+        assert isinstance(properties, dict)
+        for name in refused:
+            field = properties[name]
+            assert isinstance(field, dict)
+            options = field.pop("anyOf", None)
+            if isinstance(options, list):
+                kept = [o for o in options if not (isinstance(o, dict) and o.get("type") == "null")]
+                if len(kept) == 1 and isinstance(kept[0], dict):
+                    field.update(kept[0])
+                else:
+                    field["anyOf"] = kept
+            if field.get("default", ...) is None:
+                del field["default"]
+        if shown:
+            schema["examples"] = shown  # type: ignore[assignment]
+
+    return extra

@@ -38,6 +38,10 @@ def _read(event: Event) -> EventRead:
     summary="List the event types webhooks can subscribe to",
 )
 async def list_event_types(_principal: EventTypesReader) -> Page[EventTypeRead]:
+    """The catalogue of event types, each with what it means and an example of its `data`: the
+    values `event_types` of a webhook endpoint accepts. One page, always complete. API keys
+    need `events:read`.
+    """
     return Page(
         data=[
             EventTypeRead(name=t.name, description=t.description, example=t.example)
@@ -63,6 +67,9 @@ async def list_events(
     since: Annotated[UtcInstant | None, Query(description="Occurred at or after.")] = None,
     until: Annotated[UtcInstant | None, Query(description="Occurred before.")] = None,
 ) -> Page[EventRead]:
+    """Events recorded in the organization (what webhooks deliver), newest first, filtered by
+    type, client and time, cursor-paginated. Owners and admins; API keys need `events:read`.
+    """
     events, next_cursor = await service.list_events(
         session, params=page, type=type_filter, client_id=client_id, since=since, until=until
     )

@@ -35,6 +35,9 @@ async def list_contact_interactions(
     since: SinceFilter = None,
     until: UntilFilter = None,
 ) -> Page[InteractionRead]:
+    """The touches logged with one contact (emails, calls, meetings, messages), newest first,
+    filtered by kind and time, cursor-paginated. API keys need `contacts:read`.
+    """
     contact = await service.get_contact(session, principal, contact_id)
     interactions, next_cursor = await service.list_for_contact(
         session, contact, params=page, kind=kind, since=since, until=until
@@ -58,6 +61,9 @@ async def list_client_interactions(
     since: SinceFilter = None,
     until: UntilFilter = None,
 ) -> Page[InteractionRead]:
+    """Every touch logged across the client's network, newest first, filtered by kind and time,
+    cursor-paginated. API keys need `contacts:read`.
+    """
     client = await clients_service.get(session, principal, client_id)
     interactions, next_cursor = await service.list_for_client(
         session, client, params=page, kind=kind, since=since, until=until

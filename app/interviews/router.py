@@ -127,6 +127,11 @@ async def update_interview(
     response: Response,
     if_match: IfMatchHeader = None,
 ) -> InterviewRead:
+    """Changes only the fields sent (when, where, format, questions, notes); the stage moves
+    through `POST /interviews/{interview_id}/transitions`. `questions` may be left out but
+    not nulled (send [] to clear). With `If-Match`, refused with 412 when the interview
+    changed since it was read. API keys need `contacts:write`.
+    """
     interview = await service.get(session, principal, interview_id)
     check_if_match(if_match, interview.version)
     interview = await service.update(session, principal, interview, body)
@@ -145,6 +150,9 @@ async def update_interview(
 async def delete_interview(
     interview_id: uuid.UUID, session: SessionDep, principal: PipelineWriter
 ) -> Response:
+    """Deletes the interview; the interactions and the referrals it produced stay. API keys
+    need `contacts:write`.
+    """
     interview = await service.get(session, principal, interview_id)
     await service.delete(session, interview)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

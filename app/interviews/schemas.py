@@ -6,7 +6,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, mode
 
 from app.agenda.kinds import AgendaKindName
 from app.contacts.schemas import ChainLink
-from app.core.schemas import InputModel, WebUrl
+from app.core.schemas import InputModel, WebUrl, not_nullable
 from app.models.enums import RoleAtCompany
 from app.models.pipeline import (
     InterviewFormat,
@@ -66,6 +66,8 @@ class InterviewCreate(InputModel):
 
 class InterviewUpdate(InputModel):
     """Partial update of everything but the stage (use transitions for that)."""
+
+    model_config = ConfigDict(json_schema_extra=not_nullable(["questions"]))
 
     contact_id: uuid.UUID | None = None
     company_id: uuid.UUID | None = None

@@ -69,6 +69,11 @@ def _api_key_fields(api_key: ApiKey) -> dict[str, Any]:
 async def get_organization(
     session: SessionDep, principal: OrganizationReader, response: Response
 ) -> OrganizationRead:
+    """The organization the caller belongs to, with its settings (time zone, when contacts go
+    cold and clients stall, keep-in-touch defaults, two-factor requirement). Answers an
+    `ETag` to send back as `If-Match` on `PATCH /organization`. API keys need the
+    `organization:read` scope.
+    """
     organization = await service.get_organization(session, principal)
     return with_etag(response, organization.version, OrganizationRead.model_validate(organization))
 
@@ -86,6 +91,10 @@ async def update_organization(
     response: Response,
     if_match: IfMatchHeader = None,
 ) -> OrganizationRead:
+    """Changes only the fields sent; each may be left out but not sent as null. With `If-
+    Match`, refused with 412 when the organization changed since it was read. Owners and
+    admins only; API keys may not.
+    """
     organization = await service.get_organization(session, principal)
     check_if_match(if_match, organization.version)
     organization = await service.update_organization(session, organization, body)
@@ -221,6 +230,10 @@ async def accept_invitation(
 async def list_api_keys(
     session: SessionDep, principal: OrganizationAdmin, page: PageParamsDep
 ) -> Page[ApiKeyRead]:
+    """The organization's API keys with their scopes and when each was last used, cursor-
+    paginated. The secret part of a key is never shown again after its creation. Owners and
+    admins only.
+    """
     api_keys, next_cursor = await service.list_api_keys(session, params=page)
     return Page(data=[ApiKeyRead(**_api_key_fields(k)) for k in api_keys], next_cursor=next_cursor)
 
@@ -238,6 +251,10 @@ async def create_api_key(
     response: Response,
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> ApiKeyCreated:
+    """Creates an API key with the scopes given. The full key (`ck_…`) is in this response only
+    (`Cache-Control: no-store`): store it now. A retry with the same `Idempotency-Key`
+    answers 409 rather than a second key. Owners and admins only.
+    """
     api_key, key = await service.create_api_key(
         session, principal, name=body.name, scopes=body.scopes
     )
@@ -255,5 +272,6 @@ async def create_api_key(
 async def delete_api_key(
     key_id: uuid.UUID, session: SessionDep, principal: OrganizationAdmin
 ) -> Response:
+    """Revokes the key: requests with it answer 401 from now on. Owners and admins only."""
     await service.delete_api_key(session, key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -14,7 +14,7 @@ from pydantic import (
 )
 
 from app.auth.schemas import Password
-from app.core.schemas import InputModel
+from app.core.schemas import InputModel, not_nullable
 from app.models.enums import Relationship, Role, Scope
 
 Days = Annotated[int, Field(ge=1, le=365)]
@@ -51,8 +51,20 @@ class OrganizationRead(BaseModel):
     updated_at: datetime
 
 
+_NOT_NULLABLE = (
+    "name",
+    "timezone",
+    "cold_after_days",
+    "stalled_after_days",
+    "keep_in_touch_defaults",
+    "require_mfa_for_staff",
+)
+
+
 class OrganizationUpdate(InputModel):
     """Partial update: only the fields sent change; none may be null."""
+
+    model_config = ConfigDict(json_schema_extra=not_nullable(_NOT_NULLABLE))
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     timezone: Timezone | None = Field(default=None, examples=["Europe/Berlin"])
@@ -69,14 +81,7 @@ class OrganizationUpdate(InputModel):
         "enrolled yet are asked to enrol at their next sign-in or token refresh.",
     )
 
-    @field_validator(
-        "name",
-        "timezone",
-        "cold_after_days",
-        "stalled_after_days",
-        "keep_in_touch_defaults",
-        "require_mfa_for_staff",
-    )
+    @field_validator(*_NOT_NULLABLE)
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         # Defaults are not validated, so this only sees an explicit null.

@@ -85,6 +85,9 @@ async def create_outreach(
 async def get_outreach(
     outreach_id: uuid.UUID, session: SessionDep, principal: PipelineReader, response: Response
 ) -> OutreachRead:
+    """One ask sent to a contact (channel, purpose, questions, status and dates), with its
+    `ETag`. API keys need `contacts:read`.
+    """
     outreach = await service.get(session, principal, outreach_id)
     return with_etag(response, outreach.version, OutreachRead.model_validate(outreach))
 
@@ -121,6 +124,9 @@ async def update_outreach(
 async def delete_outreach(
     outreach_id: uuid.UUID, session: SessionDep, principal: PipelineWriter
 ) -> Response:
+    """Deletes the outreach; the interactions it logged when sent stay in the contact's
+    history. API keys need `contacts:write`.
+    """
     outreach = await service.get(session, principal, outreach_id)
     await service.delete(session, outreach)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

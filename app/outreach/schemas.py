@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from app.core.schemas import InputModel, refuse_cleared
+from app.core.schemas import InputModel, not_nullable, refuse_cleared
 from app.models.pipeline import OutreachChannel, OutreachPurpose, OutreachStatus
 
 Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
@@ -48,9 +48,14 @@ class OutreachCreate(InputModel):
     status_at: StatusAt = None
 
 
+_NOT_NULLABLE = ("channel", "purpose", "questions", "status")
+
+
 class OutreachUpdate(InputModel):
     """Partial update. `status` moves draft → sent → responded | declined | no_response
     (no_response → responded | declined for a late answer); anything else is a 409."""
+
+    model_config = ConfigDict(json_schema_extra=not_nullable(_NOT_NULLABLE))
 
     company_id: uuid.UUID | None = None
     channel: OutreachChannel | None = None
@@ -63,7 +68,7 @@ class OutreachUpdate(InputModel):
 
     @model_validator(mode="after")
     def _required_fields_are_not_cleared(self) -> "OutreachUpdate":
-        refuse_cleared(self, ("channel", "purpose", "questions", "status"))
+        refuse_cleared(self, _NOT_NULLABLE)
         return self
 
 

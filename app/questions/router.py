@@ -73,6 +73,10 @@ async def update_question_template(
     response: Response,
     if_match: IfMatchHeader = None,
 ) -> QuestionTemplateRead:
+    """Changes the question's category or text; neither may be sent as null. With `If-Match`,
+    refused with 412 when it changed since it was read. Staff only; API keys need
+    `contacts:write`.
+    """
     template = await questions.get(session, template_id)
     check_if_match(if_match, template.version)
     template = await questions.update(session, principal, template, body)
@@ -89,6 +93,10 @@ async def update_question_template(
 async def delete_question_template(
     template_id: uuid.UUID, session: SessionDep, principal: PipelineWriter
 ) -> Response:
+    """Retires the question from the organization's bank: it is no longer listed or
+    offered, and is kept as retired so the default questions are not seeded again. Staff
+    only; API keys need `contacts:write`.
+    """
     template = await questions.get(session, template_id)
     await questions.retire(session, principal, template)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

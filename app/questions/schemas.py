@@ -5,7 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.core.schemas import InputModel, refuse_cleared
+from app.core.schemas import InputModel, not_nullable, refuse_cleared
 from app.models.pipeline import QuestionCategory
 
 
@@ -16,13 +16,18 @@ class QuestionTemplateCreate(InputModel):
     )
 
 
+_NOT_NULLABLE = ("category", "text")
+
+
 class QuestionTemplateUpdate(InputModel):
+    model_config = ConfigDict(json_schema_extra=not_nullable(_NOT_NULLABLE))
+
     category: QuestionCategory | None = None
     text: str | None = Field(default=None, min_length=1, max_length=1000)
 
     @model_validator(mode="after")
     def _not_cleared(self) -> "QuestionTemplateUpdate":
-        refuse_cleared(self, ("category", "text"))
+        refuse_cleared(self, _NOT_NULLABLE)
         return self
 
 

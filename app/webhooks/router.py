@@ -64,6 +64,10 @@ def _delivery(view: service.DeliveryView) -> WebhookDeliveryRead:
 async def list_endpoints(
     session: SessionDep, _principal: WebhookReader, page: PageParamsDep
 ) -> Page[WebhookEndpointRead]:
+    """The organization's webhook endpoints, with their subscriptions and whether delivery
+    stopped on its own, cursor-paginated. Secrets are not shown. Owners and admins; API keys
+    need `webhooks:read`.
+    """
     endpoints, next_cursor = await service.list_endpoints(session, params=page)
     return Page(data=[_read(e) for e in endpoints], next_cursor=next_cursor)
 
@@ -83,6 +87,11 @@ async def create_endpoint(
     request: Request,
     _idempotency_key: IdempotencyKeyHeader = None,
 ) -> WebhookEndpointWithSecret:
+    """Registers a receiver for the event types given (all when empty). The URL must be public
+    http(s). The signing secret is in this response only (`Cache-Control: no-store`); a
+    retry with the same `Idempotency-Key` answers 409. Owners and admins; API keys need
+    `webhooks:write`.
+    """
     endpoint = await service.create_endpoint(session, principal, settings, body)
     set_etag(response, endpoint.version)
     set_location(response, request, "webhook_endpoints_get", endpoint_id=endpoint.id)
@@ -100,6 +109,9 @@ async def create_endpoint(
 async def get_endpoint(
     endpoint_id: uuid.UUID, session: SessionDep, _principal: WebhookReader, response: Response
 ) -> WebhookEndpointRead:
+    """One webhook endpoint with its subscriptions and delivery state, and its `ETag`. The
+    secret is not shown. Owners and admins; API keys need `webhooks:read`.
+    """
     endpoint = await service.get_endpoint(session, endpoint_id)
     return with_etag(response, endpoint.version, _read(endpoint))
 
@@ -119,6 +131,11 @@ async def update_endpoint(
     response: Response,
     if_match: IfMatchHeader = None,
 ) -> WebhookEndpointRead:
+    """Changes only the fields sent; `url` may be left out but not sent as null, and a null
+    `event_types` subscribes to every type. Re-enabling clears why delivery had stopped.
+    With `If-Match`, refused with 412 when the endpoint changed since it was read. Owners
+    and admins; API keys need `webhooks:write`.
+    """
     endpoint = await service.get_endpoint(session, endpoint_id)
     check_if_match(if_match, endpoint.version)
     endpoint = await service.update_endpoint(session, settings, endpoint, body)
@@ -135,6 +152,9 @@ async def update_endpoint(
 async def delete_endpoint(
     endpoint_id: uuid.UUID, session: SessionDep, _principal: WebhookWriter
 ) -> Response:
+    """Deletes the endpoint with its delivery log; nothing more is sent to it. Owners and
+    admins; API keys need `webhooks:write`.
+    """
     endpoint = await service.get_endpoint(session, endpoint_id)
     await service.delete_endpoint(session, endpoint)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -149,6 +169,10 @@ async def delete_endpoint(
 async def rotate_secret(
     endpoint_id: uuid.UUID, session: SessionDep, _principal: WebhookWriter, response: Response
 ) -> WebhookEndpointWithSecret:
+    """Issues a new signing secret, shown in this response only (`Cache-Control: no-store`).
+    For 24 h deliveries are signed with both the new and the old one, so the receiver can
+    switch without losing any. Owners and admins; API keys need `webhooks:write`.
+    """
     endpoint = await service.get_endpoint(session, endpoint_id)
     endpoint = await service.rotate_secret(session, endpoint)
     set_etag(response, endpoint.version)
@@ -166,6 +190,10 @@ async def rotate_secret(
 async def send_test(
     endpoint_id: uuid.UUID, session: SessionDep, _principal: WebhookWriter
 ) -> WebhookDeliveryRead:
+    """Queues a `webhook.test` event for this endpoint alone and answers 202 with the delivery;
+    its attempts show under the endpoint's deliveries. 409 when the endpoint is disabled.
+    Owners and admins; API keys need `webhooks:write`.
+    """
     endpoint = await service.get_endpoint(session, endpoint_id)
     return _delivery(await service.send_test(session, endpoint))
 
@@ -183,6 +211,10 @@ async def list_deliveries(
     page: PageParamsDep,
     status_filter: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
 ) -> Page[WebhookDeliveryRead]:
+    """What was sent to the endpoint, newest first, each delivery with its status and every
+    attempt (status code, duration, error), filtered by status, cursor-paginated. Owners and
+    admins; API keys need `webhooks:read`.
+    """
     endpoint = await service.get_endpoint(session, endpoint_id)
     views, next_cursor = await service.list_deliveries(
         session, endpoint, params=page, status=status_filter
@@ -200,4 +232,8 @@ async def list_deliveries(
 async def retry_delivery(
     delivery_id: uuid.UUID, session: SessionDep, _principal: WebhookWriter
 ) -> WebhookDeliveryRead:
+    """Makes the delivery due now, again if it already succeeded or failed, and answers 202
+    with it. 409 when its endpoint is disabled. Owners and admins; API keys need
+    `webhooks:write`.
+    """
     return _delivery(await service.retry_delivery(session, delivery_id))

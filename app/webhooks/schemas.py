@@ -2,10 +2,18 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints, field_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    UrlConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 
-from app.core.schemas import InputModel
-from app.events.catalog import is_known
+from app.core.schemas import InputModel, not_nullable
+from app.events.catalog import EVENT_TYPES, is_known
 from app.models import DeliveryStatus
 
 WebhookUrl = Annotated[
@@ -13,8 +21,12 @@ WebhookUrl = Annotated[
     UrlConstraints(max_length=2048, allowed_schemes=["http", "https"]),
     Field(examples=["https://hooks.example.com/coach"]),
 ]
+# Checked by `_known_types` (its own message); the contract lists the catalogue.
+EventTypeName = Annotated[
+    str, WithJsonSchema({"type": "string", "enum": [event.name for event in EVENT_TYPES]})
+]
 EventTypes = Annotated[
-    list[str],
+    list[EventTypeName],
     Field(
         max_length=100,
         description="Event types to receive (see `GET /event-types`); empty for all.",
@@ -42,7 +54,10 @@ class WebhookEndpointCreate(InputModel):
 
 
 class WebhookEndpointUpdate(InputModel):
-    """Partial update: only the fields sent change."""
+    """Partial update: only the fields sent change. A null `url` is refused by the service
+    (`update_endpoint`); a null `event_types` subscribes to every type again."""
+
+    model_config = ConfigDict(json_schema_extra=not_nullable(["url"]))
 
     url: WebhookUrl | None = None
     description: str | None = Field(default=None, max_length=500)

@@ -137,6 +137,15 @@ def operations(document: dict[str, Any]) -> list[Operation]:
     ]
 
 
+def requires_login(document: dict[str, Any], operation: Operation) -> bool:
+    """Whether the operation takes the API's credentials (an access token or an API key):
+    a scheme of its `security` (the document's when it has none) is one of the document's
+    own. `security: []` is public; `/metrics`' own token is no login."""
+    api_schemes = {name for requirement in document.get("security", []) for name in requirement}
+    requirements = operation.spec.get("security", document.get("security", []))
+    return any(api_schemes.intersection(requirement) for requirement in requirements)
+
+
 def resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     while "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[-1]
@@ -148,6 +157,8 @@ def resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 def _branches(document: dict[str, Any], schema: dict[str, Any]) -> list[dict[str, Any]]:
     """The non-null alternatives of a schema (anyOf / oneOf), resolved."""
     schema = resolve(document, schema)
+    if "properties" in schema:
+        return [schema]  # an object's `oneOf` says which of its fields it holds
     options = schema.get("anyOf") or schema.get("oneOf")
     if not options:
         return [schema]
@@ -250,8 +261,11 @@ def baseline(document: dict[str, Any], schema: dict[str, Any], name: str, ctx: C
     schema = resolve(document, schema)
     branches = _branches(document, schema)
     branch = branches[0]
-    examples = schema.get("examples") or branch.get("examples")
     kind, fmt = branch.get("type"), branch.get("format")
+    # A model's example names objects of the demo's world, not the caller's: a model is
+    # built from its fields' values instead.
+    model = kind == "object" and "properties" in branch
+    examples = None if model else schema.get("examples") or branch.get("examples")
     if fmt == "uuid":
         return ctx.parameters.get(name, str(uuid.uuid4()))
     if name == "username" and "username" in ctx.parameters:
@@ -545,5 +559,6 @@ __all__ = [
     "confusion_cursor",
     "encodings",
     "operations",
+    "requires_login",
     "targets",
 ]

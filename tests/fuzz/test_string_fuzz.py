@@ -68,6 +68,7 @@ from tests.fuzz.string_targets import (
     confusion_cursor,
     encodings,
     operations,
+    requires_login,
     resolve,
     targets,
 )
@@ -338,7 +339,7 @@ def _header_class(operation: Operation) -> tuple[Any, ...]:
         operation.method,
         operation.body_media,
         "{" in operation.path,
-        "security" in operation.spec,
+        requires_login(DOCUMENT, operation),
     )
 
 
@@ -403,7 +404,7 @@ def _plan(caller: Caller, operation_index: int, operation: Operation) -> list[St
         return steps
     representative = _HEADER_REPRESENTATIVES.get(_header_class(operation)) == operation_index
     # Without authentication, who the caller is does not matter: the owner's run covers it.
-    authenticated = "security" in operation.spec
+    authenticated = requires_login(DOCUMENT, operation)
     headers = [target for target in found if target.kind == "header"]
     for target in found:
         if target.kind == "header":

@@ -1,0 +1,1 @@
+"""The OpenAPI document beyond what FastAPI writes: `document.finish` (see its docstring)."""
