@@ -17,6 +17,7 @@ from app.agenda.router import router as agenda_router
 from app.api_docs.pages import install_api_docs
 from app.audit_log.router import router as audit_router
 from app.auth.mfa_router import router as auth_mfa_router
+from app.auth.password_router import router as auth_password_router
 from app.auth.rate_limit_http import RateLimitMiddleware
 from app.auth.router import router as auth_router
 from app.clients.router import router as clients_router
@@ -39,6 +40,7 @@ from app.interviews.interactions_router import router as interview_interactions_
 from app.interviews.router import router as interviews_router
 from app.jobs.worker import in_process_worker
 from app.openapi.document import finish, package_version
+from app.organizations.invitations_router import router as invitations_router
 from app.organizations.router import router as organizations_router
 from app.outreach.router import router as outreach_router
 from app.privacy.router import router as privacy_router
@@ -128,7 +130,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         auth_router,
         auth_mfa_router,
+        auth_password_router,
         organizations_router,
+        invitations_router,
         clients_router,
         contacts_router,
         contacts_import_router,

@@ -34,6 +34,8 @@ PUBLIC = {
     "auth_token",
     "auth_refresh",
     "auth_logout",
+    "auth_password_reset",
+    "auth_password_reset_confirm",
     "auth_token_mfa",
     "invitations_accept",
 }

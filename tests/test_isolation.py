@@ -47,7 +47,7 @@ from tests.interviews.pipeline_factories import create_company, create_interview
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
 
-Kind = Literal["client", "admin", "shared", "public"]
+Kind = Literal["client", "admin", "shared", "staff", "public"]
 Caller = Literal[
     "other-org owner",
     "other-org API key",
@@ -65,6 +65,7 @@ class Route:
     kind: "client" for data under a client record (coach and client visibility
     apply), "admin" for organization administration (owners and admins only),
     "shared" for organization-wide data every member sees but only staff change,
+    "staff" for staff-only objects tied to a client (a coach sees its clients' only),
     "public" for routes that need no authentication (give `reason`).
     scope: the API-key scope the route needs; None when keys may never use it.
     json: the body; a string "{param}" is replaced by that parameter's object id.
@@ -87,6 +88,10 @@ def org_admin(scope: Scope | None = None, **request: Any) -> Route:
 
 def staff_shared(scope: Scope, **request: Any) -> Route:
     return Route("shared", scope, **request)
+
+
+def staff_only(**request: Any) -> Route:
+    return Route("staff", None, **request)
 
 
 def public(reason: str) -> Route:
@@ -182,6 +187,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("PATCH", "/members/{user_id}"): org_admin(json={"role": "admin"}),
     ("DELETE", "/members/{user_id}"): org_admin(),
     ("DELETE", "/api-keys/{key_id}"): org_admin(),
+    ("POST", "/invitations/{invitation_id}/resend"): staff_only(),
+    ("DELETE", "/invitations/{invitation_id}"): staff_only(),
     ("POST", "/invitations/{token}/accept"): public(
         "unauthenticated by design: the single-use token is the capability"
     ),
@@ -217,6 +224,7 @@ class World:
     interview_x: str
     template_a: str
     delivery_a: str
+    invitation_x: str
     keys_a_without: dict[Scope | None, Actor] = field(default_factory=dict)
 
 
@@ -233,6 +241,7 @@ RESOLVERS: dict[str, Callable[[World], str]] = {
     "template_id": lambda w: w.template_a,
     "endpoint_id": lambda w: w.endpoint_a,
     "delivery_id": lambda w: w.delivery_a,
+    "invitation_id": lambda w: w.invitation_x,
     # X's company has no one linked yet: an item on the agenda of X's coach and A's owner.
     "item_id": lambda w: f"find_person_at_company.{w.company_x}",
 }
@@ -274,6 +283,12 @@ async def world(app: FastAPI, owner_engine: AsyncEngine) -> AsyncIterator[World]
             headers=owner_a.headers,
         )
         assert template.status_code == 201, template.text
+        invitation = await http.post(
+            "/api/v1/invitations",
+            json={"email": "x.login@example.com", "role": "client", "client_id": client_x},
+            headers=owner_a.headers,
+        )
+        assert invitation.status_code == 201, invitation.text
         yield World(
             owner_a=owner_a,
             owner_b=owner_b,
@@ -290,6 +305,7 @@ async def world(app: FastAPI, owner_engine: AsyncEngine) -> AsyncIterator[World]
             outreach_x=outreach_x,
             interview_x=interview_x,
             template_a=template.json()["id"],
+            invitation_x=invitation.json()["id"],
             keys_a_without=keys_a_without,
         )
 
@@ -346,7 +362,7 @@ def _expected_status(caller: Caller, route: Route) -> int:
         return 404 if route.scope is not None else 403
     if caller in ("unassigned coach", "other client") and route.kind == "admin":
         return 403
-    if caller == "other client" and route.kind == "shared":
+    if caller == "other client" and route.kind in ("shared", "staff"):
         return 403
     return 404
 

@@ -138,6 +138,7 @@ CSV = {"format": "csv"}
 LISTS: dict[str, ListRoute] = {
     # Organization administration
     "/members": ListRoute(None, STAFF_ROLES),
+    "/invitations": ListRoute(None, STAFF_ROLES),
     "/api-keys": ListRoute(None, ADMIN_ROLES, of_clients=False),
     "/webhook-endpoints": ListRoute(Scope.webhooks_read, ADMIN_ROLES, of_clients=False),
     "/webhook-endpoints/{endpoint_id}/deliveries": ListRoute(
@@ -344,9 +345,20 @@ async def world(app: FastAPI, owner_engine: AsyncEngine) -> AsyncIterator[World]
             await _rename(db, login, f"Login {mark}")
             actors[f"{label} coach"], actors[f"{label} login"] = coach, login
             objects[org][f"coach of {label}"] = str(coach.user_id)
+            invitation = await http.post(
+                "/api/v1/invitations",
+                json={
+                    "email": f"invitee@{mark}.example",
+                    "role": "client",
+                    "client_id": client["id"],
+                },
+                headers=owner.headers,
+            )
+            assert invitation.status_code == 201, invitation.text
             objects[label] = {
                 "client": client["id"],
                 "login": str(login.user_id),
+                "invitation": invitation.json()["id"],
                 "endpoint": objects[org]["endpoint"],
                 **await _client_objects(http, owner, client["id"], mark, objects[org]["template"]),
             }

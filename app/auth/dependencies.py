@@ -65,6 +65,7 @@ async def _principal_from_jwt(session: SessionDep, settings: Settings, token: st
         user_id=claims.user_id,
         role=Role(role),
         client_id=client_id,
+        session_id=claims.session_id,
     )
 
 

@@ -15,6 +15,8 @@ class Principal:
     client_id: uuid.UUID | None = None
     api_key_id: uuid.UUID | None = None
     scopes: frozenset[Scope] = field(default_factory=frozenset)
+    # A member's sign-in (its refresh-token family), from the access token.
+    session_id: uuid.UUID | None = None
 
     @property
     def is_api_key(self) -> bool:

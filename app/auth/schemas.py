@@ -56,3 +56,19 @@ class MeRead(BaseModel):
     organization_name: str
     role: Role
     client_id: uuid.UUID | None = Field(description="For the client role: your client record.")
+
+
+class PasswordResetCreate(InputModel):
+    email: EmailStr = Field(examples=["ada@northstar.example"])
+
+
+class PasswordResetConfirm(InputModel):
+    token: str = Field(
+        min_length=1, max_length=512, description="The `token` of the link the email carried."
+    )
+    password: Password
+
+
+class PasswordChange(InputModel):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: Password

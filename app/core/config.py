@@ -125,6 +125,22 @@ class Settings(BaseSettings):
     # client.stalled); crossings are day-scale, so minutes are plenty.
     sweep_interval_seconds: float = Field(default=60.0, gt=0)
 
+    # Email. `smtp://user:pass@host:587?starttls=true` or `smtps://user:pass@host:465`;
+    # unset (the default): every message is written as an `.eml` file to `email_folder`
+    # instead, and logged, so a development setup can read what it would have sent.
+    smtp_url: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    email_from: str = Field(default="Coach API <no-reply@coach-api.localhost>", min_length=3)
+    email_folder: str = "var/mail"
+    # Where people open the links an email carries (the web app): invitation
+    # `<public_url>/invitations/accept?token=…`, reset `<public_url>/password-reset?token=…`.
+    public_url: str = "http://127.0.0.1:8000"
+    password_reset_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    # Reset requests per address and per client address, per hour: a mailbox is not
+    # flooded, and one address cannot try the whole staff list.
+    password_reset_per_email_per_hour: int = Field(default=3, ge=1)
+    password_reset_per_ip_per_hour: int = Field(default=30, ge=1)
+
     # `GET /metrics` (Prometheus). With a token, scrapers send `Authorization: Bearer
     # <token>`; without one it is open in development and absent (404) in production.
     metrics_token: SecretStr | None = None
@@ -144,6 +160,23 @@ class Settings(BaseSettings):
             for entry in value
             if not isinstance(entry, str) or entry.strip()
         ]
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        scheme = value.get_secret_value().split("://", 1)[0].lower()
+        if scheme not in ("smtp", "smtps"):
+            raise ValueError("COACH_SMTP_URL must start with smtp:// or smtps://")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("COACH_PUBLIC_URL must start with http:// or https://")
+        return value.rstrip("/")
 
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> "Settings":

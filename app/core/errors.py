@@ -72,6 +72,12 @@ class Conflict(AppError):
     status, slug, title = 409, "conflict", "Conflict"
 
 
+class Gone(AppError):
+    """A one-time token (invitation, password reset) already used or expired."""
+
+    status, slug, title = 410, "gone", "Gone"
+
+
 class PreconditionFailed(AppError):
     status, slug, title = 412, "precondition-failed", "Precondition failed"
 
@@ -158,6 +164,7 @@ _STATUS_SLUGS = {
     405: ("method-not-allowed", "Method not allowed"),
     406: ("not-acceptable", "Not acceptable"),
     409: ("conflict", "Conflict"),
+    410: ("gone", "Gone"),
     412: ("precondition-failed", "Precondition failed"),
     413: ("payload-too-large", "Request body too large"),
     415: ("unsupported-media-type", "Unsupported media type"),

@@ -210,6 +210,22 @@ class RateLimiter:
             "IP address",
             unit="failed sign-ins",
         )
+        # Password-reset requests: per address asked about (a mailbox is not flooded),
+        # and per client address (one address cannot go through the staff list).
+        self.password_reset_email = RateLimitPolicy(
+            "password-reset",
+            settings.password_reset_per_email_per_hour,
+            3600,
+            "email",
+            unit="reset requests",
+        )
+        self.password_reset_ip = RateLimitPolicy(
+            "password-reset-ip",
+            settings.password_reset_per_ip_per_hour,
+            3600,
+            "IP address",
+            unit="reset requests",
+        )
         self._store = store
         self._prefix = settings.rate_limit_key_prefix
         self._store_down_until = 0.0

@@ -35,7 +35,16 @@ CURRENT_LOOKUP_EMAIL = "nullif(current_setting('app.lookup_email', true), '')"
 # tenant table; `pre_auth_lookup` (FOR SELECT only) on the tables below and on users;
 # `own_row` (FOR ALL: the login the request acts for) and `member_of_organization`
 # (FOR SELECT) on the identity tables.
-POLICY_NAMES = ("tenant_isolation", "pre_auth_lookup", "own_row", "member_of_organization")
+POLICY_NAMES = (
+    "tenant_isolation",
+    "pre_auth_lookup",
+    "own_row",
+    "member_of_organization",
+    "enqueue",
+    "erase",
+    "request_reset",
+    "own_row_read",
+)
 
 # Extra rows some tables show before the organization is known: a user's own
 # memberships (and their organizations) at login, and one token, key or invitation
@@ -107,4 +116,46 @@ def disable_rls(table: str) -> list[str]:
         *drop_policies(table),
         f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
+    ]
+
+
+# The email outbox and password resets (app/models/mail.py) are the worker's to read:
+# the API's role may only add to them. A message for the bound organization, or (no
+# organization: a password notice) for the request's own login; a reset request that
+# names an address and nothing else (the worker fills in the login and the token). A
+# reset is read by its id at confirmation (`app.lookup_id`) and then, with the login
+# named (`app.user_id`), marked used. The bound organization's messages may also be
+# read and deleted (erasure of a client): what they hold (an invitation's link) its
+# staff were shown already; a password message has no organization, so no request
+# reads it. No policy at all on `email_attempts`: the worker's.
+OUTBOX_POLICIES: dict[str, tuple[str, ...]] = {
+    "email_messages": (
+        "CREATE POLICY enqueue ON email_messages FOR INSERT WITH CHECK ("
+        f"organization_id = {CURRENT_ORG}"
+        f" OR (organization_id IS NULL AND user_id = {CURRENT_USER}))",
+        # A DELETE with a WHERE reads the rows first, so it needs them visible too.
+        f"CREATE POLICY erase ON email_messages FOR DELETE USING (organization_id = {CURRENT_ORG})",
+        "CREATE POLICY member_of_organization ON email_messages FOR SELECT"
+        f" USING (organization_id = {CURRENT_ORG})",
+    ),
+    "email_attempts": (),
+    "password_resets": (
+        "CREATE POLICY request_reset ON password_resets FOR INSERT"
+        " WITH CHECK (user_id IS NULL AND token_hash IS NULL AND issued_at IS NULL)",
+        "CREATE POLICY pre_auth_lookup ON password_resets FOR SELECT"
+        f" USING (id = {CURRENT_LOOKUP})",
+        # Marked used, never added or deleted: the worker alone issues a token.
+        f"CREATE POLICY own_row ON password_resets FOR UPDATE"
+        f" USING (user_id = {CURRENT_USER}) WITH CHECK (user_id = {CURRENT_USER})",
+        "CREATE POLICY own_row_read ON password_resets FOR SELECT"
+        f" USING (user_id = {CURRENT_USER})",
+    ),
+}
+
+
+def enable_outbox_rls(table: str) -> list[str]:
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        *OUTBOX_POLICIES[table],
     ]

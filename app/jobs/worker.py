@@ -1,4 +1,6 @@
-"""The background worker: delivers webhooks (`app.webhooks.dispatch`) and, every
+"""The background worker: delivers webhooks (`app.webhooks.dispatch`), settles
+password-reset requests (`app.auth.password`), sends the email outbox
+(`app.mail.dispatch`) and, every
 `sweep_interval_seconds`, measures the webhook backlog, prunes expired
 `Idempotency-Key` records and runs the time-based events sweep (`app.jobs.sweep`).
 
@@ -14,10 +16,12 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.auth.password import issue_requested
 from app.core.config import Settings
 from app.db.session import create_engine, create_sessionmaker
 from app.idempotency.service import prune_expired
 from app.jobs.sweep import sweep
+from app.mail import dispatch as mail_dispatch
 from app.webhooks.backlog import measure_backlog
 from app.webhooks.dispatch import BATCH_SIZE, POLL_SECONDS, check_can_claim, run_once
 
@@ -55,6 +59,23 @@ async def _sweep_if_due(
     return started
 
 
+async def _deliver(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+    """One pass over each outbox: webhooks, then reset requests and email. Returns the
+    most any of them attempted, so a full batch anywhere means "go again at once"."""
+    attempted = 0
+    for name, one_pass in (
+        ("webhook delivery", run_once),
+        ("password-reset", issue_requested),
+        ("email", mail_dispatch.run_once),
+    ):
+        try:
+            attempted = max(attempted, await one_pass(sessionmaker, settings))
+        except Exception:
+            # Nothing of a failed pass was committed; the next pass finds the same work.
+            logger.exception("%s pass failed", name)
+    return attempted
+
+
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     """Deliver, and sweep for time-based events, until `stop` is set; finishes the batch
     in hand before returning."""
@@ -66,11 +87,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         logger.info("webhook worker started")
         while not stop.is_set():
             last_sweep = await _sweep_if_due(sessionmaker, settings, last_sweep)
-            try:
-                attempted = await run_once(sessionmaker, settings)
-            except Exception:
-                logger.exception("webhook worker pass failed")
-                attempted = 0
+            attempted = await _deliver(sessionmaker, settings)
             if attempted < BATCH_SIZE:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=POLL_SECONDS)

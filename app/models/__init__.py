@@ -15,6 +15,7 @@ from app.models.event import (
     WebhookEndpoint,
 )
 from app.models.idempotency import IdempotencyRecord
+from app.models.mail import EmailAttempt, EmailMessage, EmailStatus, PasswordReset
 from app.models.organization import ApiKey, Invitation, Membership, Organization, RefreshToken, User
 from app.models.pipeline import (
     Company,
@@ -37,6 +38,9 @@ __all__ = [
     "Company",
     "Contact",
     "DeliveryStatus",
+    "EmailAttempt",
+    "EmailMessage",
+    "EmailStatus",
     "Event",
     "IdempotencyRecord",
     "Interaction",
@@ -46,6 +50,7 @@ __all__ = [
     "Membership",
     "Organization",
     "Outreach",
+    "PasswordReset",
     "QuestionTemplate",
     "RefreshToken",
     "Role",

@@ -29,6 +29,9 @@ class AuditAction(StrEnum):
     erase = "erase"
     # An API key authenticated a request; at most once a minute per key.
     api_key_use = "api_key_use"
+    # A member set a new password: with the current one, or through an emailed link.
+    password_change = "password_change"  # noqa: S105 - an action's name, not a secret
+    password_reset = "password_reset"  # noqa: S105 - an action's name, not a secret
 
 
 class AuditEntry(IdMixin, TenantMixin, Base):

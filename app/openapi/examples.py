@@ -55,6 +55,15 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
         "cold_after_days": 30,
         "keep_in_touch_defaults": {"work": 45, "alumni": 60},
     },
+    "PasswordResetCreate": {"email": "cameron.coach@demo-coaching.example.com"},
+    "PasswordResetConfirm": {
+        "token": "1f0e2d3c4b5a49688776655443322105.Zr8vK2mQ7xPn4LwT1sYb8NcR3hJd7GfE5aUo9iHq0e",
+        "password": "a-new-passphrase-2026",
+    },
+    "PasswordChange": {
+        "current_password": SIGN_IN_PASSWORD,
+        "new_password": "a-new-passphrase-2026",
+    },
     "MemberUpdate": {"role": "coach"},
     "InvitationCreate": {"email": "robin.coach@demo-coaching.example.com", "role": "coach"},
     "InvitationAccept": {"full_name": "Robin Coach", "password": SIGN_IN_PASSWORD},

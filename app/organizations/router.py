@@ -1,20 +1,15 @@
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Path, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import Response, status
 
-from app.auth import service as auth_service
-from app.auth.rate_limit_http import AuthAttemptLimit, SignInFailures
-from app.auth.schemas import TokenRead
-from app.core.config import SettingsDep
-from app.core.errors import AppError, Unauthorized, error_response, problem_responses
+from app.core.errors import problem_responses
 from app.core.etags import IfMatchHeader, check_if_match, with_etag
 from app.core.pagination import Page, PageParamsDep
 from app.core.routing import api_router
 from app.db.session import SessionDep
 from app.idempotency.service import IdempotencyKeyHeader, shows_secret_once
-from app.models import ApiKey, Invitation
+from app.models import ApiKey
 from app.models.enums import Scope
 from app.organizations import service
 from app.organizations.dependencies import (
@@ -26,10 +21,6 @@ from app.organizations.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyRead,
-    InvitationAccept,
-    InvitationCreate,
-    InvitationCreated,
-    InvitationRead,
     MemberRead,
     MemberUpdate,
     OrganizationRead,
@@ -37,12 +28,6 @@ from app.organizations.schemas import (
 )
 
 router = api_router(tags=["organization"], responses=problem_responses(401, 403, 422))
-
-
-def _gone_response() -> dict[int | str, dict[str, Any]]:
-    gone = problem_responses(410)
-    gone[410]["description"] = "Gone"
-    return gone
 
 
 def _api_key_fields(api_key: ApiKey) -> dict[str, Any]:
@@ -149,74 +134,6 @@ async def delete_member(
 ) -> Response:
     await service.remove_member(session, principal, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-# Invitations
-
-
-@router.post(
-    "/invitations",
-    status_code=status.HTTP_201_CREATED,
-    operation_id="invitations_create",
-    summary="Invite someone to join the organization",
-    description="Owners and admins invite any role (only owners invite owners); a coach "
-    "may invite a client they coach. The `token` is returned only in this response.",
-    responses=problem_responses(409),
-)
-async def create_invitation(
-    body: InvitationCreate,
-    session: SessionDep,
-    principal: StaffMember,
-    settings: SettingsDep,
-    _idempotency_key: IdempotencyKeyHeader = None,
-) -> InvitationCreated:
-    invitation, token = await service.create_invitation(
-        session,
-        principal,
-        settings,
-        email=body.email,
-        role=body.role,
-        client_id=body.client_id,
-    )
-    return InvitationCreated(**_invitation_fields(invitation), token=token)
-
-
-def _invitation_fields(invitation: Invitation) -> dict[str, Any]:
-    return InvitationRead.model_validate(invitation).model_dump()
-
-
-@router.post(
-    "/invitations/{token}/accept",
-    response_model=TokenRead,
-    operation_id="invitations_accept",
-    summary="Accept an invitation: join and sign in",
-    description="No authentication: the token is the credential. A new email gets an "
-    "account with this name and password; an existing account must give its own password. "
-    "Unknown tokens answer 404; used or expired ones 410. When a second factor is due (the "
-    "account has one, or the organization requires one of staff) the member joins but the "
-    "answer is the same 403 `mfa-required` / `mfa-enrolment-required` problem as "
-    "`POST /auth/token`, whose `mfa_token` finishes signing in.",
-    responses={**problem_responses(401, 403, 404, 409, 429), **_gone_response()},
-    dependencies=[AuthAttemptLimit],
-)
-async def accept_invitation(
-    token: Annotated[str, Path(min_length=1, max_length=256)],
-    body: InvitationAccept,
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-) -> TokenRead | JSONResponse:
-    invitation = await service.open_invitation(session, token)
-    # An existing account's password is checked here too: it shares that account's (and
-    # this address's) failed sign-in budget with `POST /auth/token`.
-    account = auth_service.normalise_email(invitation.email)
-    async with SignInFailures(request, account=account, failures=(Unauthorized,)):
-        tokens = await service.accept_invitation(
-            session, settings, invitation, full_name=body.full_name, password=body.password
-        )
-    if isinstance(tokens, AppError):
-        return error_response(tokens)
-    return TokenRead.model_validate(tokens)
 
 
 # API keys

@@ -2,41 +2,29 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth import mfa
-from app.auth import service as auth_service
 from app.auth.dependencies import API_KEY_PREFIX
 from app.auth.principal import Principal
 from app.clients import repository as clients_repository
-from app.core.config import Settings
 from app.core.errors import (
-    AppError,
     Conflict,
     Forbidden,
     NotFound,
-    Unauthorized,
     Unprocessable,
 )
 from app.core.pagination import PageParams, SortKey, paginate
-from app.core.security import hash_password, hash_secret, new_secret, verify_password
+from app.core.security import hash_secret, new_secret
 from app.core.time import utc_now
-from app.db.tenancy import bind_rls_lookup
-from app.events.service import record_event
-from app.models import ApiKey, ClientCoach, Invitation, Membership, Organization, RefreshToken, User
-from app.models.enums import ADMIN_ROLES, Role, Scope
+from app.models import ApiKey, ClientCoach, Membership, Organization, RefreshToken, User
+from app.models.enums import Role, Scope
 from app.organizations import repository
 from app.organizations.schemas import MemberRead, OrganizationUpdate
 
 # The visible start of an API key: `ck_` and the first hex digits of its id.
 API_KEY_PREFIX_LENGTH = 12
-
-
-class Gone(AppError):
-    status, slug, title = 410, "gone", "Gone"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +90,7 @@ async def _get_member(
     return MemberView(membership, membership.user)
 
 
-def _require_owner_for_owner_role(principal: Principal, *roles: Role) -> None:
+def require_owner_for_owner_role(principal: Principal, *roles: Role) -> None:
     if Role.owner in roles and principal.role is not Role.owner:
         raise Forbidden("Only an owner may grant, remove or change the owner role.")
 
@@ -112,7 +100,7 @@ async def _refuse_losing_last_owner(session: AsyncSession) -> None:
         raise Conflict("The organization's last owner cannot be removed or demoted.")
 
 
-async def _readable_client_id(
+async def readable_client_id(
     session: AsyncSession, principal: Principal, client_id: uuid.UUID
 ) -> uuid.UUID:
     client = await clients_repository.get_readable(session, principal, client_id)
@@ -146,10 +134,10 @@ async def change_member_role(
     """
     member = await _get_member(session, principal, user_id)
     current = Role(member.membership.role)
-    _require_owner_for_owner_role(principal, current, role)
+    require_owner_for_owner_role(principal, current, role)
     if role is Role.client:
         assert client_id is not None
-        client_id = await _readable_client_id(session, principal, client_id)
+        client_id = await readable_client_id(session, principal, client_id)
     if current is Role.owner and role is not Role.owner:
         await _refuse_losing_last_owner(session)
     member.membership.role = role
@@ -170,7 +158,7 @@ async def remove_member(session: AsyncSession, principal: Principal, user_id: uu
     """
     member = await _get_member(session, principal, user_id)
     if member.membership.role == Role.owner:
-        _require_owner_for_owner_role(principal, Role.owner)
+        require_owner_for_owner_role(principal, Role.owner)
         await _refuse_losing_last_owner(session)
     await session.execute(delete(ClientCoach).where(ClientCoach.coach_id == user_id))
     await session.execute(
@@ -180,144 +168,6 @@ async def remove_member(session: AsyncSession, principal: Principal, user_id: uu
     )
     await session.delete(member.membership)
     await session.flush()
-
-
-# Invitations
-
-
-async def create_invitation(
-    session: AsyncSession,
-    principal: Principal,
-    settings: Settings,
-    *,
-    email: str,
-    role: Role,
-    client_id: uuid.UUID | None,
-) -> tuple[Invitation, str]:
-    """Invite someone by email; returns the invitation and its token (never stored in clear).
-
-    Owners and admins invite any role (owners only the owner role); a coach
-    invites only clients they coach.
-    """
-    if principal.role not in ADMIN_ROLES and role is not Role.client:
-        raise Forbidden("A coach may invite only clients they coach.")
-    _require_owner_for_owner_role(principal, role)
-    if client_id is not None:
-        client_id = await _readable_client_id(session, principal, client_id)
-    email = auth_service.normalise_email(email)
-    if await repository.member_by_email(session, email) is not None:
-        raise Conflict("Someone with this email is already a member.")
-    secret = new_secret()
-    invitation = Invitation(
-        id=uuid.uuid4(),
-        organization_id=principal.organization_id,
-        email=email,
-        role=role,
-        client_id=client_id,
-        token_hash=hash_secret(secret),
-        expires_at=utc_now() + timedelta(days=settings.invitation_days),
-        invited_by_id=principal.user_id,
-    )
-    session.add(invitation)
-    await session.flush()
-    return invitation, f"{invitation.id.hex}.{secret}"
-
-
-async def open_invitation(session: AsyncSession, token: str) -> Invitation:
-    """The invitation `token` opens. Each works once and until it expires (410); an
-    unknown token answers 404."""
-    invitation_id_hex, _, secret = token.partition(".")
-    try:
-        invitation_id = uuid.UUID(hex=invitation_id_hex)
-    except ValueError:
-        invitation_id = None
-    invitation = (
-        await repository.find_invitation(session, invitation_id, secret)
-        if invitation_id is not None and secret
-        else None
-    )
-    if invitation is None:
-        raise NotFound("No invitation with this token.")
-    if invitation.accepted_at is not None:
-        raise Gone("This invitation was already used.")
-    if invitation.expires_at <= utc_now():
-        raise Gone("This invitation has expired; ask for a new one.")
-    return invitation
-
-
-async def accept_invitation(
-    session: AsyncSession,
-    settings: Settings,
-    invitation: Invitation,
-    *,
-    full_name: str,
-    password: str,
-) -> auth_service.IssuedTokens | AppError:
-    """Join the (open) invitation's organization and sign in.
-
-    When a second factor is due (the account has one, or the organization requires
-    one of staff), the membership is still created but no tokens are issued: the
-    returned (not raised, so the join commits) `mfa-required` or
-    `mfa-enrolment-required` problem carries the `mfa_token` to finish signing in.
-
-    A new email gets an account with this name and password; an existing
-    account must give its own password (401).
-    """
-    now = utc_now()
-    user = await auth_service.find_user_by_email(session, invitation.email)
-    if user is None:
-        user = User(
-            id=uuid.uuid4(),
-            email=invitation.email,
-            full_name=full_name,
-            password_hash=hash_password(password),
-        )
-        # RLS lets a request write only its own login.
-        await bind_rls_lookup(session, "app.user_id", user.id)
-        session.add(user)
-        await session.flush()
-    elif not verify_password(password, user.password_hash):
-        raise Unauthorized("An account with this email exists; give its password to join.")
-    elif await repository.get_member(session, user.id) is not None:
-        raise Conflict("You are already a member of this organization.")
-
-    # Claimed with a conditional update, so two concurrent accepts cannot both win.
-    claimed = await session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
-        .values(accepted_at=now)
-    )
-    if getattr(claimed, "rowcount", 0) != 1:
-        raise Gone("This invitation was already used.")
-    role = Role(invitation.role)
-    membership = Membership(
-        organization_id=invitation.organization_id,
-        user_id=user.id,
-        role=role,
-        client_id=invitation.client_id,
-    )
-    session.add(membership)
-    await session.flush()
-    await record_event(
-        session,
-        organization_id=invitation.organization_id,
-        type="member.joined",
-        client_id=None,  # about the organization, even when the member is a client's login
-        payload=member_read(MemberView(membership, user)),
-    )
-    try:
-        # Joining is no way around a second factor the account (or now the
-        # organization) requires: the member then signs in through the MFA step.
-        await mfa.check_sign_in(session, settings, user=user, membership=membership)
-    except (mfa.MfaRequired, mfa.MfaEnrolmentRequired) as second_factor_due:
-        return second_factor_due
-    return await auth_service.issue_tokens(
-        session,
-        settings,
-        user_id=user.id,
-        organization_id=invitation.organization_id,
-        role=role,
-    )
 
 
 # API keys

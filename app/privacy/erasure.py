@@ -16,8 +16,9 @@ break the weekly series and per-coach figures. What goes:
   ones are cleared;
 * stored `Idempotency-Key` responses of requests that wrote the client's data: blanked,
   so a retry answers 409 and never replays what was erased;
-* the client's logins (client-role memberships) and invitations for it; a login's user
-  account is deleted when it belongs to no other organization.
+* the client's logins (client-role memberships) and invitations for it, and the emails
+  about it (its logins' invitations), sent or not; a login's user account is deleted
+  when it belongs to no other organization.
 
 The audit log is kept: it names objects and fields, never values. One `erase` entry
 records the erasure (its bulk statements are not recorded row by row). Erasing again is
@@ -45,6 +46,7 @@ from app.models import (
     Company,
     Contact,
     DeliveryStatus,
+    EmailMessage,
     Event,
     Interaction,
     Interview,
@@ -283,6 +285,12 @@ async def _remove_logins(
             await session.execute(delete(User).where(User.id == user_id))
     invitations = await session.execute(
         delete(Invitation).where(Invitation.client_id == client.id).execution_options(**quiet)
+    )
+    await session.execute(
+        delete(EmailMessage).where(
+            EmailMessage.organization_id == client.organization_id,
+            EmailMessage.client_id == client.id,
+        )
     )
     return {"memberships": len(user_ids), "invitations": _rowcount(invitations)}
 

@@ -18,7 +18,6 @@ sends the delivery again (at least once, same `webhook-id`). The loop that calls
 
 import asyncio
 import logging
-import random
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.core import backoff
 from app.core.config import Settings
 from app.core.time import utc_now
 from app.db.tenancy import bind_organization, unscoped
@@ -55,7 +55,6 @@ RETRY_DELAYS: tuple[timedelta, ...] = (
     timedelta(hours=10),
     timedelta(hours=10),
 )
-JITTER = 0.1
 DISABLE_AFTER_FAILING_FOR = timedelta(days=5)
 BATCH_SIZE = 20
 POLL_SECONDS = 1.0
@@ -63,11 +62,8 @@ ENDPOINT_DISABLED = "endpoint disabled"
 
 
 def retry_delay(failed_attempts: int) -> timedelta | None:
-    """The wait before the next try after `failed_attempts` failures, ±10 %; None: give up."""
-    if failed_attempts > len(RETRY_DELAYS):
-        return None
-    factor = random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311 - jitter, not a secret
-    return RETRY_DELAYS[failed_attempts - 1] * factor
+    """The wait before the next try after `failed_attempts` failures; None: give up."""
+    return backoff.retry_delay(RETRY_DELAYS, failed_attempts)
 
 
 def _lease(settings: Settings) -> timedelta:
