@@ -20,6 +20,8 @@ from app.auth.mfa_router import router as auth_mfa_router
 from app.auth.password_router import router as auth_password_router
 from app.auth.rate_limit_http import RateLimitMiddleware
 from app.auth.router import router as auth_router
+from app.calendar.router import FEED_PATH
+from app.calendar.router import router as calendar_router
 from app.clients.router import router as clients_router
 from app.companies.router import router as companies_router
 from app.contacts.import_router import import_body_limit
@@ -140,6 +142,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         interview_interactions_router,
         companies_router,
         outreach_router,
+        # Before the interviews: `/interviews/{interview_id}` would take `<id>.ics` for an id.
+        calendar_router,
         interviews_router,
         question_templates_router,
         activity_router,
@@ -181,7 +185,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "RateLimit-Policy",
             ],
         )
-    app.add_middleware(RequestContextMiddleware)
+    # The feed's URL is its credential: the access log names the route, not the token.
+    app.add_middleware(RequestContextMiddleware, secret_paths=[API_PREFIX + FEED_PATH])
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

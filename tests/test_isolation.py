@@ -22,6 +22,7 @@ the victim) is its third, in `tests/test_isolation_lists.py`. `python -m tests.i
 prints the size of all three.
 """
 
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -153,6 +154,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         Scope.contacts_write, json={"kind": "informational", "contact_id": "{contact_id}"}
     ),
     ("GET", "/interviews/{interview_id}"): client_data(Scope.contacts_read),
+    ("GET", "/interviews/{interview_id}.ics"): client_data(Scope.contacts_read),
     ("PATCH", "/interviews/{interview_id}"): client_data(
         Scope.contacts_write, json={"scheduled_at": "2030-01-07T10:00:00Z"}
     ),
@@ -191,6 +193,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("DELETE", "/invitations/{invitation_id}"): staff_only(),
     ("POST", "/invitations/{token}/accept"): public(
         "unauthenticated by design: the single-use token is the capability"
+    ),
+    # Calendar feeds (tests/calendar/ covers wrong, rotated, revoked and removed members')
+    ("GET", "/calendar/{token}.ics"): public(
+        "unauthenticated by design: the secret feed URL is the credential"
     ),
     # Webhooks
     ("GET", "/webhook-endpoints/{endpoint_id}"): org_admin(Scope.webhooks_read),
@@ -276,7 +282,12 @@ async def world(app: FastAPI, owner_engine: AsyncEngine) -> AsyncIterator[World]
         endpoint_a, delivery_a = await _webhook_delivery(http, db, owner_a)
         company_x = (await create_company(http, owner_a, client_x))["id"]
         outreach_x = (await create_outreach(http, owner_a, client_x, contact_x))["id"]
-        interview_x = (await create_interview(http, owner_a, client_x, contact_id=contact_x))["id"]
+        # With a time, so that its calendar file (`.ics`) answers the control.
+        interview_x = (
+            await create_interview(
+                http, owner_a, client_x, contact_id=contact_x, scheduled_at="2030-01-07T10:00:00Z"
+            )
+        )["id"]
         template = await http.post(
             "/api/v1/question-templates",
             json={"category": "culture", "text": "What surprised you when you joined?"},
@@ -444,7 +455,8 @@ def _filled(body: Any, world: World) -> Any:
 
 
 def _path_parameters(path: str) -> list[str]:
-    return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
+    # A parameter may be part of a segment (`/interviews/{interview_id}.ics`).
+    return re.findall(r"\{(\w+)\}", path)
 
 
 def test_every_route_with_a_path_id_is_in_the_matrix() -> None:

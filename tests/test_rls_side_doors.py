@@ -99,6 +99,7 @@ async def _organization_with_a_row_everywhere(
         http, owner, "/invitations", json={"email": unique_email("invitee"), "role": "coach"}
     )
     key = await add_api_key(db, org, [Scope.clients_read.value])
+    feed = await _post(http, owner, "/me/calendar-feed")
     endpoint = await create_endpoint(http, owner, "https://93.184.216.34/hooks", enabled=False)
     await bind_organization(db, org)
     event = Event(organization_id=org, type="webhook.test", payload={})
@@ -119,6 +120,8 @@ async def _organization_with_a_row_everywhere(
         "invitations": uuid.UUID(invitation["id"]),
         "api_keys": uuid.UUID(hex=key.token.split("_")[1]),
         "refresh_tokens": uuid.UUID(hex=str(owner.refresh_token).partition(".")[0]),
+        # The feed's URL ends in `<feed id hex>_<secret>.ics`.
+        "calendar_feeds": uuid.UUID(hex=feed["url"].rpartition("/")[2].partition("_")[0]),
     }
     async with owner_engine.connect() as connection:  # the owner, past RLS
         for table, key_column in KEYED_TABLES.items():
@@ -192,10 +195,10 @@ def _lookups(other: OtherOrganization) -> dict[str, dict[str, object]]:
 def _readable_by_lookup(table: str, lookup: str) -> int:
     """What a SELECT-only lookup clause shows of B's rows, by design: at login, a
     member's membership of B and B itself; a refresh token, invitation or API key by its
-    id. Nothing else of B, ever."""
+    id, and a calendar feed by the id its URL carries. Nothing else of B, ever."""
     if lookup.startswith("app.user_id = B's") and table in ("organizations", "memberships"):
         return 1
-    by_id = ("invitations", "api_keys", "refresh_tokens")
+    by_id = ("invitations", "api_keys", "refresh_tokens", "calendar_feeds")
     if table in by_id and lookup == f"app.lookup_id = a row of {table}":
         return 1
     return 0

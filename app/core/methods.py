@@ -18,6 +18,10 @@ _PARAMETER = re.compile(r"\\\{[^/]+?\\\}")
 class _PathMethods:
     pattern: re.Pattern[str]
     methods: tuple[str, ...]
+    # Characters of the template outside its parameters: of two paths that match, the
+    # one naming more is the one meant (`/interviews/{id}.ics`, not `/interviews/{id}`
+    # with `.ics` taken into the id).
+    literal: int
 
 
 def _table(app: FastAPI) -> list[_PathMethods]:
@@ -25,9 +29,11 @@ def _table(app: FastAPI) -> list[_PathMethods]:
     if table is None:
         table = []
         for path, item in app.openapi().get("paths", {}).items():
-            pattern = re.compile(_PARAMETER.sub("[^/]+", re.escape(path)) + "$")
+            escaped = re.escape(path)
+            pattern = re.compile(_PARAMETER.sub("[^/]+", escaped) + "$")
             methods = tuple(m for m in _HTTP_METHODS if m.lower() in item)
-            table.append(_PathMethods(pattern, methods))
+            literal = len(re.sub(r"\{[^/]+?\}", "", path))
+            table.append(_PathMethods(pattern, methods, literal))
         app.state.path_methods = table
     return table
 
@@ -36,10 +42,9 @@ def allowed_methods(request: Request, answered: str | None) -> list[str]:
     """The documented methods at the request's path, and OPTIONS. A path the contract does
     not describe (the docs pages) keeps what its one route `answered` in `Allow`."""
     path = request.url.path
-    found: set[str] = set()
-    for entry in _table(request.app):
-        if entry.pattern.match(path):
-            found.update(entry.methods)
+    matching = [entry for entry in _table(request.app) if entry.pattern.match(path)]
+    most = max((entry.literal for entry in matching), default=0)
+    found = {m for entry in matching if entry.literal == most for m in entry.methods}
     if not found and answered:
         found = {m.strip().upper() for m in answered.split(",")}
     return [m for m in _HTTP_METHODS if m in found] + ["OPTIONS"]

@@ -24,10 +24,21 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = ((b"x-content-type-options",
 
 class RequestContextMiddleware:
     """Opens the request context, echoes `X-Request-ID`, adds `SECURITY_HEADERS`, logs one
-    line per request."""
+    line per request.
 
-    def __init__(self, app: ASGIApp) -> None:
+    A path matching one of `secret_paths` (full templates, `/api/v1/x/{token}`: a URL
+    that is itself a credential) is logged as its template, never as sent."""
+
+    def __init__(self, app: ASGIApp, secret_paths: Sequence[str] = ()) -> None:
         self.app = app
+        self.secret_paths = [(compile_path(path)[0], path) for path in secret_paths]
+
+    def _logged_path(self, scope: Scope) -> str:
+        path: str = scope["path"]
+        for pattern, template in self.secret_paths:
+            if pattern.match(_below_root(scope)):
+                return template
+        return path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,11 +70,20 @@ class RequestContextMiddleware:
                 "request",
                 extra={
                     "method": scope["method"],
-                    "path": scope["path"],
+                    "path": self._logged_path(scope),
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
             )
+
+
+def _below_root(scope: Scope) -> str:
+    """The path as routing sees it: below the mount point."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if root_path and path.startswith(root_path + "/"):
+        path = path[len(root_path) :]
+    return path
 
 
 class _BodyTooLarge(Exception):
@@ -101,10 +121,7 @@ class BodySizeLimitMiddleware:
 
     def _limit(self, scope: Scope) -> tuple[int, int]:
         """(bytes allowed, the limit to name) for this request."""
-        path: str = scope["path"]
-        root_path: str = scope.get("root_path", "")
-        if root_path and path.startswith(root_path + "/"):
-            path = path[len(root_path) :]  # routing sees the path below the mount point
+        path = _below_root(scope)
         for pattern, limit in self.route_limits:
             if scope["method"] == limit.method and pattern.match(path):
                 return limit.max_bytes + limit.framing_bytes, limit.max_bytes

@@ -22,6 +22,7 @@ TENANT_TABLES: tuple[str, ...] = (  # every table with organization_id; migratio
     "audit_entries",
     "agenda_item_states",
     "idempotency_records",
+    "calendar_feeds",
 )
 
 # `nullif(..., '')` because a pooled connection reads an unset setting back as
@@ -47,10 +48,10 @@ POLICY_NAMES = (
 )
 
 # Extra rows some tables show before the organization is known: a user's own
-# memberships (and their organizations) at login, and one token, key or invitation
-# looked up by its id. Read only: a policy FOR SELECT of its own, so no lookup setting
-# ever lets a row of another organization be updated or deleted; every write comes
-# after `bind_organization`.
+# memberships (and their organizations) at login, and one token, key, invitation or
+# calendar feed looked up by its id. Read only: a policy FOR SELECT of its own, so no
+# lookup setting ever lets a row of another organization be updated or deleted; every
+# write comes after `bind_organization`.
 PRE_AUTH_VISIBILITY: dict[str, str] = {
     "organizations": (
         f"id IN (SELECT organization_id FROM memberships WHERE user_id = {CURRENT_USER})"  # noqa: S608
@@ -59,6 +60,8 @@ PRE_AUTH_VISIBILITY: dict[str, str] = {
     "invitations": f"id = {CURRENT_LOOKUP}",
     "api_keys": f"id = {CURRENT_LOOKUP}",
     "refresh_tokens": f"id = {CURRENT_LOOKUP}",
+    # A calendar feed fetched by its URL, which carries the feed's id (app/calendar/).
+    "calendar_feeds": f"id = {CURRENT_LOOKUP}",
 }
 
 

@@ -64,7 +64,8 @@ async def bind_rls_lookup(session: AsyncSession, name: str, value: uuid.UUID | s
 
     `name` is `app.user_id` (the login the request acts for: its own row and recovery
     codes, read and written; its memberships and their organizations at login, read),
-    `app.lookup_id` (a refresh token, invitation or API key by its id, read) or
+    `app.lookup_id` (a refresh token, invitation, API key or calendar feed by its id,
+    read) or
     `app.lookup_email` (the login with this normalised email, read).
     """
     await _set_rls(session, name, str(value))

@@ -3,6 +3,7 @@
 from app.db.base import Base
 from app.models.agenda import AgendaItemState, AgendaItemStatus
 from app.models.audit import AuditAction, AuditEntry
+from app.models.calendar import CalendarFeed
 from app.models.client import Client, ClientCoach
 from app.models.contact import Contact, Interaction
 from app.models.enums import ClientStatus, Role, Scope
@@ -32,6 +33,7 @@ __all__ = [
     "AuditAction",
     "AuditEntry",
     "Base",
+    "CalendarFeed",
     "Client",
     "ClientCoach",
     "ClientStatus",
