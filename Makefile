@@ -4,20 +4,33 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test fuzz install lint layers typecheck openapi openapi-check migrations-check migration docs-assets check clean
+.PHONY: run test fuzz install lock lint layers typecheck openapi openapi-check migrations-check migration docs-assets check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# The locked versions, every file checked against its hash (requirements/README.md), then
+# the project itself with no dependency resolution of its own.
+$(STAMP): pyproject.toml requirements/dev.txt $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# After changing dependencies in pyproject.toml: re-resolve both lock files (needs uv:
+# `pipx install uv` or `pip install uv`), then `make install`.
+lock:
+	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -q -o requirements/runtime.txt
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -q -o requirements/dev.txt
+
+# `make run PORT=8123` for another port; HOST=0.0.0.0 to listen beyond this machine.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
 run: $(STAMP)
-	$(BIN)/coach-api serve --migrate --host 127.0.0.1 --port 8000
+	$(BIN)/coach-api serve --migrate --host $(HOST) --port $(PORT)
 
 # One worker per core, a test file per worker at a time (module-scoped worlds are built
 # once); each worker creates and drops its own SQLite and PostgreSQL databases.

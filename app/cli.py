@@ -9,18 +9,24 @@ from alembic.config import Config
 
 from app.core.config import Environment, get_settings
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# In the package, so an installed wheel migrates from any folder, with no alembic.ini
+# (that file is for `alembic` commands in a checkout: `make migration`).
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(database_url: str | None = None) -> Config:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
     if database_url is not None:
         config.attributes["database_url"] = database_url
     return config
 
 
 def migrate(revision: str = "head") -> None:
+    from app.core.logging import configure_logging
+
+    # Alembic's lines ("Running upgrade …") as JSON, like every other line of the service.
+    configure_logging(get_settings().log_level)
     command.upgrade(alembic_config(), revision)
 
 
@@ -32,13 +38,15 @@ def serve(host: str, port: int, reload: bool) -> None:
     )
 
 
-def worker() -> None:
-    """Deliver webhooks until SIGTERM or SIGINT; the batch in hand is finished first."""
+def worker() -> int:
+    """Deliver webhooks and email, and sweep, until SIGTERM or SIGINT; the batch in hand
+    is finished first. 1, with one line naming the setting, for a role RLS would blind."""
     import asyncio
     import signal
 
     from app.core.logging import configure_logging
     from app.jobs.worker import run_worker
+    from app.webhooks.dispatch import WorkerRoleError
 
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -50,7 +58,12 @@ def worker() -> None:
             loop.add_signal_handler(signum, stop.set)
         await run_worker(settings, stop)
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except WorkerRoleError as refused:
+        sys.stderr.write(f"coach-api worker: {refused}\n")
+        return 1
+    return 0
 
 
 async def _connect_once(url: str) -> None:
@@ -135,17 +148,22 @@ def seed_demo() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from app.core.version import package_version
+
     parser = argparse.ArgumentParser(prog="coach-api", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"coach-api {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve_cmd = commands.add_parser("serve", help="run the API with uvicorn")
-    serve_cmd.add_argument("--host", default="127.0.0.1")
-    serve_cmd.add_argument("--port", type=int, default=8000)
-    serve_cmd.add_argument("--reload", action="store_true")
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve_cmd.add_argument("--reload", action="store_true", help="restart on code changes")
     serve_cmd.add_argument("--migrate", action="store_true", help="apply migrations first")
 
     migrate_cmd = commands.add_parser("migrate", help="apply database migrations")
-    migrate_cmd.add_argument("revision", nargs="?", default="head")
+    migrate_cmd.add_argument(
+        "revision", nargs="?", default="head", help="the revision to reach (default: head)"
+    )
 
     commands.add_parser("openapi", help="print the OpenAPI document")
 
@@ -155,7 +173,11 @@ def main(argv: list[str] | None = None) -> int:
         "companies, outreach, interviews and referrals",
     )
 
-    commands.add_parser("worker", help="deliver webhooks until SIGTERM")
+    commands.add_parser(
+        "worker",
+        help="deliver webhooks and email and run the sweeps until SIGTERM, as the role "
+        "COACH_WORKER_DATABASE_URL names (one that bypasses Row-Level Security)",
+    )
 
     args = parser.parse_args(argv)
     if args.command == "serve":
@@ -173,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "seed-demo":
         return seed_demo()
     elif args.command == "worker":
-        worker()
+        return worker()
     return 0
 
 

@@ -34,6 +34,7 @@ from app.core.metrics import Metrics, MetricsMiddleware
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.core.rate_limit import RateLimiter
 from app.core.security import configure_password_hashing
+from app.core.version import package_version
 from app.db.session import create_engine, create_sessionmaker
 from app.events.router import router as events_router
 from app.idempotency.service import IdempotencyMiddleware, install_idempotent_answers
@@ -41,7 +42,7 @@ from app.interactions.router import router as interactions_router
 from app.interviews.interactions_router import router as interview_interactions_router
 from app.interviews.router import router as interviews_router
 from app.jobs.worker import in_process_worker
-from app.openapi.document import finish, package_version
+from app.openapi.document import finish
 from app.organizations.invitations_router import router as invitations_router
 from app.organizations.router import router as organizations_router
 from app.outreach.router import router as outreach_router

@@ -38,6 +38,7 @@ PUBLIC = {
     "auth_password_reset_confirm",
     "auth_token_mfa",
     "invitations_accept",
+    "calendar_feed_fetch",
 }
 
 

@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.cli import PROJECT_ROOT
 from app.core.config import Settings
 from app.core.time import utc_now
 from app.db.session import async_database_url
@@ -37,6 +36,8 @@ from app.demo.cast import CAMERON, COACHES, OWNER
 from app.demo.story import INFORMATIONAL, JOB, Ask, Meeting, Person, path
 from app.models import Organization
 from tests.conftest import POSTGRES_URL, Database, _admin_execute
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # ---- the command, on databases of every kind ----------------------------------------
 

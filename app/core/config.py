@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_SQLITE_URL
     # Migrations run as the table owner; the API connects as a role RLS applies to.
     migrations_database_url: str | None = None
+    # The worker serves every organization, so it connects as a role that bypasses RLS
+    # (neither the API's role nor the table owner, which FORCE ROW LEVEL SECURITY
+    # binds too). Unset: the migrations URL, then the API's (one superuser, or SQLite).
+    worker_database_url: str | None = None
     database_pool_size: int = 10
     database_pool_timeout_seconds: float = 5.0
     database_max_overflow: int = Field(default=10, ge=0)
@@ -208,6 +212,19 @@ class Settings(BaseSettings):
     @property
     def effective_migrations_url(self) -> str:
         return self.migrations_database_url or self.database_url
+
+    @property
+    def effective_worker_url(self) -> str:
+        return self.worker_database_url or self.effective_migrations_url
+
+    @property
+    def worker_url_setting(self) -> str:
+        """The setting `effective_worker_url` came from, for error messages."""
+        if self.worker_database_url:
+            return "COACH_WORKER_DATABASE_URL"
+        if self.migrations_database_url:
+            return "COACH_MIGRATIONS_DATABASE_URL"
+        return "COACH_DATABASE_URL"
 
     @property
     def is_sqlite(self) -> bool:

@@ -4,7 +4,8 @@ password-reset requests (`app.auth.password`), sends the email outbox
 `sweep_interval_seconds`, measures the webhook backlog, prunes expired
 `Idempotency-Key` records and runs the time-based events sweep (`app.jobs.sweep`).
 
-It connects as the owner / migrations role: it serves every organization.
+It connects as the worker role (`COACH_WORKER_DATABASE_URL`), which bypasses
+Row-Level Security: it serves every organization.
 """
 
 import asyncio
@@ -79,11 +80,11 @@ async def _deliver(sessionmaker: async_sessionmaker[AsyncSession], settings: Set
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     """Deliver, and sweep for time-based events, until `stop` is set; finishes the batch
     in hand before returning."""
-    engine = create_engine(settings, settings.effective_migrations_url)
+    engine = create_engine(settings, settings.effective_worker_url)
     sessionmaker = create_sessionmaker(engine)
     last_sweep: float | None = None
     try:
-        await check_can_claim(sessionmaker)
+        await check_can_claim(sessionmaker, setting=settings.worker_url_setting)
         logger.info("webhook worker started")
         while not stop.is_set():
             last_sweep = await _sweep_if_due(sessionmaker, settings, last_sweep)

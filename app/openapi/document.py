@@ -24,7 +24,6 @@ import copy
 import inspect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
 from fastapi.dependencies.models import Dependant
@@ -36,6 +35,7 @@ from app.auth.rate_limit_http import AuthAttemptLimit
 from app.core.errors import PROBLEM_MEDIA_TYPE
 from app.core.etags import set_etag, with_etag
 from app.core.responses import set_location
+from app.core.version import package_version
 from app.db.session import get_session
 from app.idempotency.service import MAX_KEY_LENGTH, shows_secret_once
 from app.openapi.examples import add_request_examples
@@ -51,8 +51,6 @@ from app.openapi.problems import (
     response_headers,
 )
 
-PACKAGE = "coach-api"
-FALLBACK_VERSION = "0.0.0"
 SIGN_IN_URL = "/api/v1/auth/token"
 REFRESH_URL = "/api/v1/auth/refresh"
 METRICS_PATH = "/metrics"
@@ -81,17 +79,11 @@ TAG_DESCRIPTIONS = {
     "agenda": "The coach's agenda: what needs doing across the caseload, and its states.",
     "events": "The catalogue of event types and the organization's event log.",
     "webhooks": "Webhook endpoints receiving events, their secrets and deliveries.",
+    "calendar": "Calendar feeds (.ics) of a member's meetings and follow-ups, and one "
+    "meeting's event.",
     "audit": "Who changed what, and when: the organization's audit log.",
     "privacy": "A client's data export and erasure.",
 }
-
-
-def package_version() -> str:
-    """The installed package's version (pyproject's), or a fallback when not installed."""
-    try:
-        return metadata.version(PACKAGE)
-    except metadata.PackageNotFoundError:
-        return FALLBACK_VERSION
 
 
 @dataclass(frozen=True, slots=True)

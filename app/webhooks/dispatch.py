@@ -298,18 +298,29 @@ async def run_once(
     return len(claimed)
 
 
-async def check_can_claim(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    """On PostgreSQL, refuse to run as a role Row-Level Security would blind."""
+async def check_can_claim(
+    sessionmaker: async_sessionmaker[AsyncSession], *, setting: str = "COACH_WORKER_DATABASE_URL"
+) -> None:
+    """On PostgreSQL, refuse to run as a role Row-Level Security would blind; `setting`
+    names where the URL came from, so the error says what to change."""
     async with sessionmaker() as session:
         if session.get_bind().dialect.name != "postgresql":
             return
-        allowed = (
+        role, allowed = (
             await session.execute(
-                text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+                text(
+                    "SELECT current_user, rolsuper OR rolbypassrls FROM pg_roles"
+                    " WHERE rolname = current_user"
+                )
             )
-        ).scalar_one()
+        ).one()
     if not allowed:
-        raise RuntimeError(
-            "the webhook worker must connect as a role that bypasses Row-Level Security "
-            "(set COACH_MIGRATIONS_DATABASE_URL to the owner role with BYPASSRLS)"
+        raise WorkerRoleError(
+            f"the worker connected as {role!r} ({setting}), a role Row-Level Security "
+            "applies to: it would see no organization's work. Set COACH_WORKER_DATABASE_URL "
+            "to a role with BYPASSRLS (README, 'Database roles')."
         )
+
+
+class WorkerRoleError(RuntimeError):
+    """The worker's database role cannot see every organization's rows."""

@@ -23,13 +23,14 @@ import redis
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.cli import PROJECT_ROOT
 from app.core.config import Settings
 from app.core.rate_limit import RateLimiter, Usage
 from app.core.time import set_clock, utc_now
 from app.main import create_app
 from tests.conftest import TEST_JWT_SECRET
 from tests.factories.identity import PASSWORD, add_api_key, sign_in, signup, unique_email
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
 # CI sets COACH_TEST_REDIS_URL and then insists on Redis; elsewhere a missing Redis skips.
 REQUIRED_REDIS_URL = os.environ.get("COACH_TEST_REDIS_URL")
