@@ -8,13 +8,16 @@ databases and the application role (`NOSUPERUSER NOBYPASSRLS`, the grants of
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import random
+import signal
 import socket
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -639,3 +642,150 @@ def load_average() -> str:
     # Other work on the machine inflates every figure; say how busy it was.
     one, five, _ = os.getloadavg()
     return f"load average {one:.1f} (1 min), {five:.1f} (5 min)"
+
+
+# --- workers and throwaway databases ----------------------------------------------------
+
+WORKER_STOP_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerConfig:
+    """A `coach-api worker` process: its roles and the `COACH_*` settings of the run."""
+
+    owner_url: str  # the worker's privileged role (past RLS), as production configures it
+    app_url: str
+    settings: Mapping[str, str] = field(default_factory=dict)
+
+    def environment(self) -> dict[str, str]:
+        return (
+            os.environ
+            | {
+                "COACH_DATABASE_URL": self.app_url,
+                "COACH_MIGRATIONS_DATABASE_URL": self.owner_url,
+                "COACH_ENV": "development",
+                "COACH_LOG_LEVEL": "WARNING",
+            }
+            | dict(self.settings)
+        )
+
+
+async def start_worker(config: WorkerConfig, log: IO[str]) -> asyncio.subprocess.Process:
+    coach_api = Path(sys.executable).parent / "coach-api"
+    return await asyncio.create_subprocess_exec(
+        str(coach_api),
+        "worker",
+        cwd=PROJECT_ROOT,
+        env=config.environment(),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=log,
+    )
+
+
+async def stop_worker(process: asyncio.subprocess.Process) -> None:
+    """SIGTERM (the worker finishes its batch), SIGKILL if it takes too long."""
+    if process.returncode is not None:
+        return
+    process.terminate()
+    try:
+        await asyncio.wait_for(process.wait(), WORKER_STOP_SECONDS)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+@dataclass(frozen=True, slots=True)
+class KillRun:
+    """How a run with one worker SIGKILLed went."""
+
+    done_at_kill: int  # what the receiver had when the worker was killed
+    leased_at_kill: int  # work claimed by some worker at that moment
+    seconds: float  # from the workers' start until everything was done (or the deadline)
+    completed: bool
+
+
+async def run_killing_one_worker(
+    config: WorkerConfig,
+    log: IO[str],
+    *,
+    workers: int,
+    produce: Coroutine[Any, Any, None],
+    kill_after: int,
+    done: Callable[[], int],
+    leased: Callable[[], Awaitable[int]],
+    finished: Callable[[], Awaitable[bool]],
+    deadline_seconds: float,
+    restart_after_seconds: float = 1.0,
+    poll_seconds: float = 0.05,
+    victim: Callable[[Sequence[int]], int] | None = None,
+) -> KillRun:
+    """Start `workers` workers and run `produce` (writing the work) beside them; once
+    `done()` reaches `kill_after`, SIGKILL one worker (the first, or the one `victim`
+    picks from the workers' pids), count `leased()` and start it again
+    `restart_after_seconds` later; wait until `produce` has returned and `finished()`
+    says all is done (or the deadline passes), then stop every worker."""
+    processes: list[asyncio.subprocess.Process] = []
+    producing: asyncio.Task[None] | None = None
+    try:
+        started = time.monotonic()
+        processes = [await start_worker(config, log) for _ in range(workers)]
+        producing = asyncio.create_task(produce)
+        done_at_kill = leased_at_kill = 0
+        killed = completed = False
+        while time.monotonic() - started < deadline_seconds:
+            if not killed and done() >= kill_after:
+                index = victim([p.pid for p in processes]) if victim is not None else 0
+                processes[index].send_signal(signal.SIGKILL)
+                await processes[index].wait()
+                killed = True
+                done_at_kill = done()
+                leased_at_kill = await leased()
+                await asyncio.sleep(restart_after_seconds)
+                processes[index] = await start_worker(config, log)
+            if producing.done():
+                producing.result()  # surface a failure to write the work
+                if killed and await finished():
+                    completed = True
+                    break
+            await asyncio.sleep(poll_seconds)
+        seconds = time.monotonic() - started
+        for process in processes:
+            await stop_worker(process)
+        return KillRun(done_at_kill, leased_at_kill, seconds, completed)
+    finally:
+        if producing is not None and not producing.done():
+            producing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await producing
+        elif producing is None:
+            produce.close()  # never started: no "never awaited" warning
+        for process in processes:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+
+def worker_errors(log: IO[str]) -> str | None:
+    """A line "worker errors logged: N (first: …)" from the workers' JSON logs, or None."""
+    log.seek(0)
+    errors = [line for line in log.read().splitlines() if '"level": "error"' in line]
+    if not errors:
+        return None
+    try:
+        first = json.loads(errors[0])["message"]
+    except (ValueError, KeyError):
+        first = errors[0][:200]
+    return f"worker errors logged: {len(errors)} (first: {first})"
+
+
+@contextlib.asynccontextmanager
+async def throwaway_database(postgres_url: str, prefix: str) -> AsyncIterator[tuple[str, str]]:
+    """A migrated database `<prefix>_<random>` and an RLS-bound role, dropped on exit:
+    yields (owner URL, app URL)."""
+    suffix = uuid.uuid4().hex[:12]
+    db_name, role = f"{prefix}_{suffix}", f"{prefix}_app_{suffix}"
+    try:
+        await create_migrated_database(postgres_url, db_name, role)
+        yield database_urls(postgres_url, db_name, role)
+    finally:
+        await drop_database_and_role(postgres_url, db_name, role)

@@ -62,6 +62,7 @@ from benchmarks.common import (
     LOOPBACK_HOSTS,
     PROJECT_ROOT,
     TITLES,
+    WorkerConfig,
     api_command,
     api_environment,
     check_bounds,
@@ -74,9 +75,11 @@ from benchmarks.common import (
     free_port,
     load_average,
     loopback_server,
+    start_worker,
+    stop_worker,
 )
 from benchmarks.loadgen import percentile
-from benchmarks.webhook_crash import Receiver, WorkerConfig, run_receiver, start_worker, stop_worker
+from benchmarks.webhook_crash import Receiver, run_receiver, webhook_settings
 
 API_PROCESSES = 2
 WORKERS = 2
@@ -1131,7 +1134,7 @@ async def run(args: argparse.Namespace) -> int:
                 )
             )
         # The workers connect as the owner, past Row-Level Security, as in production.
-        config = WorkerConfig(owner_url, app_url, timeout_seconds=15.0, lease_margin_seconds=60.0)
+        config = WorkerConfig(owner_url, app_url, webhook_settings(15.0, 60.0))
         workers: list[asyncio.subprocess.Process] = []
         for name in names[API_PROCESSES:]:
             workers.append(await start_worker(config, logs[name]))

@@ -13,10 +13,7 @@ duplicates. Everything it creates is dropped at the end.
 import argparse
 import asyncio
 import contextlib
-import json
 import os
-import signal
-import sys
 import tempfile
 import threading
 import time
@@ -25,7 +22,6 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import func, select
@@ -46,20 +42,19 @@ from app.models import (
 from app.webhooks.signing import new_webhook_secret
 from benchmarks.common import (
     DEFAULT_POSTGRES_URL,
+    WorkerConfig,
     check_bounds,
     check_loopback,
-    create_migrated_database,
-    database_urls,
-    drop_database_and_role,
     load_average,
+    run_killing_one_worker,
+    throwaway_database,
+    worker_errors,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
 EMIT_BATCH = 25
 EMIT_PAUSE_SECONDS = 0.05
 POLL_SECONDS = 0.05
-STOP_SECONDS = 10.0
 
 
 # --- the receiver -----------------------------------------------------------------------
@@ -149,51 +144,13 @@ def run_receiver(secret: str, delay_seconds: float) -> Iterator[Receiver]:
 # --- workers ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class WorkerConfig:
-    owner_url: str  # the worker's privileged role (past RLS), as production configures it
-    app_url: str
-    timeout_seconds: float
-    lease_margin_seconds: float
-
-    def environment(self) -> dict[str, str]:
-        return os.environ | {
-            "COACH_DATABASE_URL": self.app_url,
-            "COACH_MIGRATIONS_DATABASE_URL": self.owner_url,
-            "COACH_ENV": "development",
-            "COACH_LOG_LEVEL": "WARNING",
-            "COACH_WEBHOOK_ALLOW_PRIVATE_URLS": "true",
-            "COACH_WEBHOOK_TIMEOUT_SECONDS": str(self.timeout_seconds),
-            "COACH_WEBHOOK_LEASE_MARGIN_SECONDS": str(self.lease_margin_seconds),
-        }
-
-    @property
-    def lease_seconds(self) -> float:
-        return self.timeout_seconds * 2 + self.lease_margin_seconds
-
-
-async def start_worker(config: WorkerConfig, log: IO[str]) -> asyncio.subprocess.Process:
-    coach_api = Path(sys.executable).parent / "coach-api"
-    return await asyncio.create_subprocess_exec(
-        str(coach_api),
-        "worker",
-        cwd=PROJECT_ROOT,
-        env=config.environment(),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=log,
-    )
-
-
-async def stop_worker(process: asyncio.subprocess.Process) -> None:
-    """SIGTERM (the worker finishes its batch), SIGKILL if it takes too long."""
-    if process.returncode is not None:
-        return
-    process.terminate()
-    try:
-        await asyncio.wait_for(process.wait(), STOP_SECONDS)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
+def webhook_settings(timeout_seconds: float, lease_margin_seconds: float) -> dict[str, str]:
+    """The workers' webhook settings: receivers on loopback allowed, the run's lease."""
+    return {
+        "COACH_WEBHOOK_ALLOW_PRIVATE_URLS": "true",
+        "COACH_WEBHOOK_TIMEOUT_SECONDS": str(timeout_seconds),
+        "COACH_WEBHOOK_LEASE_MARGIN_SECONDS": str(lease_margin_seconds),
+    }
 
 
 # --- the run ----------------------------------------------------------------------------
@@ -300,38 +257,32 @@ async def run_crash(
     a role past Row-Level Security, as the worker's is in production)."""
     engine = create_engine(Settings(database_url=owner_url), owner_url)
     sessionmaker = create_sessionmaker(engine)
-    config = WorkerConfig(owner_url, app_url, timeout_seconds, lease_margin_seconds)
-    workers: list[asyncio.subprocess.Process] = []
+    config = WorkerConfig(
+        owner_url, app_url, webhook_settings(timeout_seconds, lease_margin_seconds)
+    )
     try:
         with run_receiver(new_webhook_secret(), receiver_delay_seconds) as receiver:
             organization_id = await _seed(sessionmaker, receiver.url, receiver.secret)
-            started = time.monotonic()
-            workers = [await start_worker(config, log) for _ in range(WORKERS)]
-            emitting = asyncio.create_task(_emit(sessionmaker, organization_id, events))
-            delivered_before_kill = leased_at_kill = 0
-            killed = False
-            completed = False
-            while time.monotonic() - started < deadline_seconds:
-                if not killed and receiver.distinct() >= kill_after:
-                    workers[0].send_signal(signal.SIGKILL)
-                    await workers[0].wait()
-                    killed = True
-                    delivered_before_kill = receiver.distinct()
-                    _, leased_at_kill, _ = await _delivery_counts(sessionmaker)
-                    await asyncio.sleep(1.0)
-                    workers[0] = await start_worker(config, log)
-                if emitting.done():
-                    emitting.result()  # surface an emitting failure
-                    succeeded, _, _ = await _delivery_counts(sessionmaker)
-                    if killed and succeeded >= events and receiver.distinct() >= events:
-                        completed = True
-                        break
-                await asyncio.sleep(POLL_SECONDS)
-            seconds = time.monotonic() - started
-            for worker in workers:
-                await stop_worker(worker)
-            if not emitting.done():
-                emitting.cancel()
+
+            async def leased() -> int:
+                return (await _delivery_counts(sessionmaker))[1]
+
+            async def finished() -> bool:
+                succeeded, _, _ = await _delivery_counts(sessionmaker)
+                return succeeded >= events and receiver.distinct() >= events
+
+            run = await run_killing_one_worker(
+                config,
+                log,
+                workers=WORKERS,
+                produce=_emit(sessionmaker, organization_id, events),
+                kill_after=kill_after,
+                done=receiver.distinct,
+                leased=leased,
+                finished=finished,
+                deadline_seconds=deadline_seconds,
+                poll_seconds=POLL_SECONDS,
+            )
             succeeded, _, attempts = await _delivery_counts(sessionmaker)
             with receiver.lock:
                 counts = Counter(receiver.ids)
@@ -343,31 +294,15 @@ async def run_crash(
             duplicated_ids=sum(1 for n in counts.values() if n > 1),
             bad_signatures=bad_signatures,
             truncated=truncated,
-            delivered_before_kill=delivered_before_kill,
-            leased_at_kill=leased_at_kill,
+            delivered_before_kill=run.done_at_kill,
+            leased_at_kill=run.leased_at_kill,
             succeeded=succeeded,
             attempts=attempts,
-            seconds=seconds,
-            completed=completed,
+            seconds=run.seconds,
+            completed=run.completed,
         )
     finally:
-        for worker in workers:
-            if worker.returncode is None:
-                worker.kill()
-                await worker.wait()
         await engine.dispose()
-
-
-@contextlib.asynccontextmanager
-async def throwaway_database(postgres_url: str) -> Any:
-    """A migrated database and an RLS-bound role, dropped on exit: (owner URL, app URL)."""
-    suffix = uuid.uuid4().hex[:12]
-    db_name, role = f"coach_crash_{suffix}", f"coach_crash_app_{suffix}"
-    try:
-        await create_migrated_database(postgres_url, db_name, role)
-        yield database_urls(postgres_url, db_name, role)
-    finally:
-        await drop_database_and_role(postgres_url, db_name, role)
 
 
 def report(result: CrashResult, *, lease_seconds: float) -> str:
@@ -430,7 +365,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
     print(f"{os.cpu_count()} CPUs, {load_average()}")
     config_lease = args.timeout_seconds * 2 + args.lease_margin_seconds
     with tempfile.TemporaryFile("w+") as log:
-        async with throwaway_database(args.postgres_url) as (owner_url, app_url):
+        async with throwaway_database(args.postgres_url, "coach_crash") as (owner_url, app_url):
             result = await run_crash(
                 owner_url,
                 app_url,
@@ -448,10 +383,8 @@ async def main(argv: Sequence[str] | None = None) -> int:
         )
         print(report(result, lease_seconds=config_lease))
         print(load_average())
-        log.seek(0)
-        if errors := [line for line in log.read().splitlines() if '"level": "error"' in line]:
-            first = json.loads(errors[0])["message"]
-            print(f"worker errors logged: {len(errors)} (first: {first})")
+        if errors := worker_errors(log):
+            print(errors)
     return 0 if result.completed and result.lost == 0 else 1
 
 

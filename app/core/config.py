@@ -134,6 +134,9 @@ class Settings(BaseSettings):
     # instead, and logged, so a development setup can read what it would have sent.
     smtp_url: SecretStr | None = None
     smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    # A message claimed by a worker that died is sent again by another this long after
+    # its attempt would have timed out (twice `smtp_timeout_seconds`).
+    email_lease_margin_seconds: float = Field(default=120.0, ge=1)
     email_from: str = Field(default="Coach API <no-reply@coach-api.localhost>", min_length=3)
     email_folder: str = "var/mail"
     # Where people open the links an email carries (the web app): invitation

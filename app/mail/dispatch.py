@@ -37,8 +37,14 @@ RETRY_DELAYS: tuple[timedelta, ...] = (
     timedelta(hours=12),
 )
 BATCH_SIZE = 20
-# Long enough for one SMTP conversation with a wide margin.
-LEASE_MARGIN = timedelta(minutes=2)
+
+
+def lease_for(settings: Settings) -> timedelta:
+    """How long a claim lasts: one SMTP conversation (connect, then send, each up to
+    the timeout) with a wide margin (`email_lease_margin_seconds`)."""
+    return timedelta(
+        seconds=settings.smtp_timeout_seconds * 2 + settings.email_lease_margin_seconds
+    )
 
 
 async def claim_due(
@@ -142,7 +148,7 @@ async def run_once(
     limit: int = BATCH_SIZE,
 ) -> int:
     """Claim what is due and attempt each of it once; returns how many were attempted."""
-    lease = timedelta(seconds=settings.smtp_timeout_seconds) * 2 + LEASE_MARGIN
+    lease = lease_for(settings)
     async with sessionmaker() as session:
         claimed = await claim_due(session, now=utc_now(), lease=lease, limit=limit)
         await session.commit()

@@ -3,6 +3,7 @@
 import email
 import email.message
 import email.policy
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -112,6 +113,37 @@ async def test_an_unreachable_server_is_a_retry_not_a_loss(
     assert message.status == EmailStatus.pending
     assert message.attempt_count == 1
     assert message.next_attempt_at > utc_now()
+
+
+async def test_a_claim_lasts_twice_the_timeout_plus_the_lease_margin(
+    client: httpx.AsyncClient, owner_engine: AsyncEngine, settings: Settings
+) -> None:
+    address = unique_email("leased")
+    await _invite(client, address)
+    leased = settings.model_copy(
+        update={"smtp_timeout_seconds": 7.0, "email_lease_margin_seconds": 5.0}
+    )
+    sessionmaker = create_sessionmaker(owner_engine)
+    claimed_until: list[datetime] = []
+
+    class Watching:
+        """Reads the lease while the message is on the wire, then accepts it."""
+
+        async def send(self, message: email.message.EmailMessage, recipient: str) -> None:
+            if recipient != address:
+                return
+            async with sessionmaker() as session:
+                row = await _message_to(session, address)
+                assert row.claimed_until is not None
+                claimed_until.append(row.claimed_until)
+
+    before = utc_now()
+    await dispatch.run_once(sessionmaker, leased, transport=Watching())
+    after = utc_now()
+
+    assert dispatch.lease_for(leased) == timedelta(seconds=19)
+    (until,) = claimed_until
+    assert before + timedelta(seconds=19) <= until <= after + timedelta(seconds=19)
 
 
 async def test_without_a_server_messages_are_written_as_eml_files_once(

@@ -8,7 +8,8 @@ import tempfile
 
 import pytest
 
-from benchmarks.webhook_crash import run_crash, throwaway_database
+from benchmarks.common import throwaway_database
+from benchmarks.webhook_crash import run_crash
 from tests.conftest import POSTGRES_URL
 
 pytestmark = pytest.mark.skipif(
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.skipif(
 async def test_a_worker_killed_mid_run_loses_no_event() -> None:
     assert POSTGRES_URL is not None
     with tempfile.TemporaryFile("w+") as log:
-        async with throwaway_database(POSTGRES_URL) as (owner_url, app_url):
+        async with throwaway_database(POSTGRES_URL, "coach_crash") as (owner_url, app_url):
             result = await run_crash(
                 owner_url,
                 app_url,
