@@ -27,6 +27,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
+from starlette.requests import ClientDisconnect
 
 from app.core.schemas import InputModel
 from app.core.text import control_character_errors
@@ -53,7 +54,10 @@ class RequestChecks:
         reads the decoded body from; or keep the strict errors for later."""
         if self.strict_body is None or not is_json(request):
             return
-        body = await request.body()  # kept on the request: FastAPI reads it from there
+        try:
+            body = await request.body()  # kept on the request: FastAPI reads it from there
+        except ClientDisconnect:
+            return  # FastAPI's handler meets the same and answers as it always has
         if not body:
             return
         try:

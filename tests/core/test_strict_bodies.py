@@ -4,6 +4,7 @@ Pydantic's lax mode would take `0` for `false`, `false` for `0` and a number for
 date-time; a SPA sending those has a bug we should tell it about, not guess around.
 """
 
+import logging
 from typing import Any
 
 import httpx
@@ -158,3 +159,42 @@ async def test_a_valid_body_is_parsed_once_by_the_strict_validation(
     # A body the strict validation refuses is left to FastAPI, which decodes it as before.
     assert _error_locations(refused) == [["body", "weekly_outreach_goal"]]
     assert len(decoded) == 1
+
+
+async def test_a_client_gone_in_the_middle_of_its_body_is_no_server_error(
+    app: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The body is read before FastAPI's handler (to parse it once): a client that hangs
+    up half-way is FastAPI's usual case then, not an unhandled error."""
+    incoming = [
+        {"type": "http.request", "body": b'{"full_name": "Half a na', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/v1/clients",
+        "raw_path": b"/api/v1/clients",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    with caplog.at_level(logging.ERROR):
+        await app(scope, receive, send)
+
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    statuses = [m["status"] for m in sent if m["type"] == "http.response.start"]
+    assert all(status < 500 for status in statuses)
