@@ -351,3 +351,33 @@ def test_every_json_answer_has_an_example_that_fits_its_schema(
     document: dict[str, Any],
 ) -> None:
     _check_examples(document, bodies=False)
+
+
+def test_every_event_type_is_a_webhook_with_a_payload_its_example_fits(
+    document: dict[str, Any],
+) -> None:
+    """The `webhooks:` section is the event catalogue: every type, and no other, with the
+    signing headers and a body schema its catalogue example fits."""
+    from app.events.catalog import EVENT_TYPES
+
+    assert set(document["webhooks"]) == {event.name for event in EVENT_TYPES}
+    parameters = document["components"]["parameters"]
+    assert {
+        parameters[name]["name"] for name in ("WebhookId", "WebhookTimestamp", "WebhookSignature")
+    } == {
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+    }
+    unfit = []
+    for name, item in document["webhooks"].items():
+        media = item["post"]["requestBody"]["content"]["application/json"]
+        schema = {**media["schema"], "components": document["components"]}
+        validator = jsonschema_rs.validator_for(schema, validate_formats=True)
+        errors = [str(error) for error in validator.iter_errors(media["example"])]
+        if errors:
+            unfit.append(f"{name}: {errors[:2]}")
+    assert unfit == [], "catalogue examples that do not fit their schema:\n" + "\n".join(unfit)
+    assert (
+        "retried after 5 seconds, 5 minutes, 30 minutes, 2 hours" in document["info"]["description"]
+    )

@@ -50,6 +50,7 @@ from app.openapi.problems import (
     problem_media,
     response_headers,
 )
+from app.openapi.webhooks import add_webhooks
 
 SIGN_IN_URL = "/api/v1/auth/token"
 REFRESH_URL = "/api/v1/auth/refresh"
@@ -158,6 +159,7 @@ def finish(document: dict[str, Any], routes: Sequence[BaseRoute]) -> dict[str, A
         add_problem_examples(operation)
         add_request_id(operation)
     rename_components(document)
+    add_webhooks(document)
     add_request_examples(document)
     add_page_examples(document)
     used = sorted({tag for _, _, op in _operations(document) for tag in op.get("tags", [])})
