@@ -36,6 +36,7 @@ from app.core.rate_limit import RateLimiter
 from app.core.security import configure_password_hashing
 from app.core.version import package_version
 from app.db.session import create_engine, create_sessionmaker
+from app.digests.router import router as digests_router
 from app.events.router import router as events_router
 from app.idempotency.service import IdempotencyMiddleware, install_idempotent_answers
 from app.interactions.router import router as interactions_router
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks_router,
         audit_router,
         privacy_router,
+        digests_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
         app.state.metrics.name_routes(router.routes, prefix=API_PREFIX)

@@ -39,6 +39,8 @@ PUBLIC = {
     "auth_token_mfa",
     "invitations_accept",
     "calendar_feed_fetch",
+    "digest_unsubscribe_page",
+    "digest_unsubscribe",
 }
 
 

@@ -100,6 +100,10 @@ async def _organization_with_a_row_everywhere(
     )
     key = await add_api_key(db, org, [Scope.clients_read.value])
     feed = await _post(http, owner, "/me/calendar-feed")
+    digest = await http.patch(
+        f"{API}/me/digest", json={"frequency": "daily"}, headers=owner.headers
+    )
+    assert digest.status_code == 200, digest.text
     endpoint = await create_endpoint(http, owner, "https://93.184.216.34/hooks", enabled=False)
     await bind_organization(db, org)
     event = Event(organization_id=org, type="webhook.test", payload={})

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 logger = logging.getLogger(__name__)
@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     # Where people open the links an email carries (the web app): invitation
     # `<public_url>/invitations/accept?token=…`, reset `<public_url>/password-reset?token=…`.
     public_url: str = "http://127.0.0.1:8000"
+    # Where this API itself is reached from outside: links an email carries to the API
+    # rather than the web app (a digest's one-click unsubscribe, RFC 8058).
+    api_url: str = "http://127.0.0.1:8000"
     password_reset_minutes: int = Field(default=30, ge=5, le=24 * 60)
     # Reset requests per address and per client address, per hour: a mailbox is not
     # flooded, and one address cannot try the whole staff list.
@@ -178,11 +181,12 @@ class Settings(BaseSettings):
             raise ValueError("COACH_SMTP_URL must start with smtp:// or smtps://")
         return value
 
-    @field_validator("public_url")
+    @field_validator("public_url", "api_url")
     @classmethod
-    def _check_public_url(cls, value: str) -> str:
+    def _check_public_url(cls, value: str, info: ValidationInfo) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError("COACH_PUBLIC_URL must start with http:// or https://")
+            name = f"COACH_{(info.field_name or '').upper()}"
+            raise ValueError(f"{name} must start with http:// or https://")
         return value.rstrip("/")
 
     @model_validator(mode="after")

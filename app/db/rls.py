@@ -23,6 +23,7 @@ TENANT_TABLES: tuple[str, ...] = (  # every table with organization_id; migratio
     "agenda_item_states",
     "idempotency_records",
     "calendar_feeds",
+    "digest_preferences",
 )
 
 # `nullif(..., '')` because a pooled connection reads an unset setting back as

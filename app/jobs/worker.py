@@ -2,7 +2,8 @@
 password-reset requests (`app.auth.password`), sends the email outbox
 (`app.mail.dispatch`) and, every
 `sweep_interval_seconds`, measures the webhook backlog, prunes expired
-`Idempotency-Key` records and runs the time-based events sweep (`app.jobs.sweep`).
+`Idempotency-Key` records, runs the time-based events sweep (`app.jobs.sweep`) and
+puts the members' due digests in the email outbox (`app.digests.send`).
 
 It connects as the worker role (`COACH_WORKER_DATABASE_URL`), which bypasses
 Row-Level Security: it serves every organization.
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.auth.password import issue_requested
 from app.core.config import Settings
 from app.db.session import create_engine, create_sessionmaker
+from app.digests.send import send_due_digests
 from app.idempotency.service import prune_expired
 from app.jobs.sweep import sweep
 from app.mail import dispatch as mail_dispatch
@@ -32,8 +34,8 @@ logger = logging.getLogger(__name__)
 async def _sweep_if_due(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, last_sweep: float | None
 ) -> float | None:
-    """Run the time-based events sweep (and measure the backlog) when its interval has
-    passed; returns when it last ran."""
+    """Run the time-based events sweep (and measure the backlog, send due digests) when
+    its interval has passed; returns when it last ran."""
     started = time.monotonic()
     if last_sweep is not None and started - last_sweep < settings.sweep_interval_seconds:
         return last_sweep
@@ -57,6 +59,14 @@ async def _sweep_if_due(
                 result.went_cold,
                 result.stalled,
             )
+    try:
+        digests = await send_due_digests(sessionmaker, settings)
+    except Exception:
+        # Each digest commits with its period's claim: what failed is sent next turn.
+        logger.exception("sending due digests failed")
+    else:
+        if digests:
+            logger.info("put %d digest(s) in the email outbox", digests)
     return started
 
 

@@ -6,6 +6,7 @@ from app.models.audit import AuditAction, AuditEntry
 from app.models.calendar import CalendarFeed
 from app.models.client import Client, ClientCoach
 from app.models.contact import Contact, Interaction
+from app.models.digest import DigestFrequency, DigestPreference
 from app.models.enums import ClientStatus, Role, Scope
 from app.models.event import (
     DeliveryStatus,
@@ -40,6 +41,8 @@ __all__ = [
     "Company",
     "Contact",
     "DeliveryStatus",
+    "DigestFrequency",
+    "DigestPreference",
     "EmailAttempt",
     "EmailMessage",
     "EmailStatus",

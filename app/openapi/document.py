@@ -84,6 +84,7 @@ TAG_DESCRIPTIONS = {
     "meeting's event.",
     "audit": "Who changed what, and when: the organization's audit log.",
     "privacy": "A client's data export and erasure.",
+    "digests": "A member's email digest: how often it comes, and its one-click unsubscribe.",
 }
 
 

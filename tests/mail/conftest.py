@@ -1,4 +1,5 @@
-"""A real SMTP server on loopback (aiosmtpd) and the worker's passes over the outbox."""
+"""A real SMTP server on loopback (aiosmtpd) and the worker's passes over the outbox
+(and its digest pass)."""
 
 import asyncio
 import email
@@ -6,6 +7,7 @@ import email.message
 import email.policy
 import re
 import socket
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,11 +15,12 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.auth.password import issue_requested
 from app.core.config import Settings
 from app.db.session import create_sessionmaker
+from app.digests.send import send_due_digests
 from app.mail import dispatch
 from app.mail.transport import SmtpTransport, Transport
 
@@ -109,3 +112,31 @@ def worker(owner_engine: AsyncEngine, settings: Settings, mailbox: Mailbox) -> W
     return Worker(
         owner_engine, settings, SmtpTransport.from_url(f"smtp://127.0.0.1:{mailbox.port}", 10)
     )
+
+
+@dataclass
+class Digests:
+    """The worker's digest pass for some organizations, then its outbox pass."""
+
+    owner_engine: AsyncEngine
+    settings: Settings
+    worker: Worker
+
+    async def run(
+        self,
+        *organization_ids: uuid.UUID,
+        sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    ) -> int:
+        """Returns how many digests were put in the outbox (then sends the outbox)."""
+        enqueued = await send_due_digests(
+            sessionmaker or create_sessionmaker(self.owner_engine),
+            self.settings,
+            organization_ids=organization_ids,
+        )
+        await self.worker.run()
+        return enqueued
+
+
+@pytest.fixture
+def digests(owner_engine: AsyncEngine, settings: Settings, worker: Worker) -> Digests:
+    return Digests(owner_engine, settings, worker)
