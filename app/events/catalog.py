@@ -71,7 +71,7 @@ _INTERACTION = {
     "created_at": _NOW,
 }
 
-_COMPANY = {
+_COMPANY: dict[str, Any] = {
     "id": "7f1e2d3c-4b5a-4968-8776-655443322105",
     "client_id": _ORG_CLIENT_ID,
     "name": "Acme",
@@ -107,7 +107,7 @@ _OUTREACH = {
     "updated_at": _NOW,
 }
 
-_INTERVIEW = {
+_INTERVIEW: dict[str, Any] = {
     "id": "9b3c4d5e-6f7a-4b2c-8d3e-4f5a6b7c8d07",
     "client_id": _ORG_CLIENT_ID,
     "contact_id": _CONTACT_ID,
