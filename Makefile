@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test fuzz install lock lint layers typecheck openapi openapi-check migrations-check migration docs-assets check clean
+.PHONY: run test fuzz install lock contract-lint lint layers typecheck openapi openapi-check migrations-check migration docs-assets check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,13 @@ migration: $(STAMP)
 # app/api_docs/static/assets.json; `make docs-assets SWAGGER_UI=5.36.0 REDOC=2.5.5` moves a pin.
 docs-assets:
 	$(PYTHON) scripts/refresh_docs_assets.py $(if $(SWAGGER_UI),--swagger-ui $(SWAGGER_UI)) $(if $(REDOC),--redoc $(REDOC))
+
+# Spectral and Redocly on the committed contract, at the versions tools/openapi-lint pins.
+contract-lint:
+	cd tools/openapi-lint && npm ci --no-audit --no-fund --silent \
+	  && node_modules/.bin/spectral lint --fail-severity=warn -r .spectral.yaml ../../openapi/openapi.json \
+	  && out=$$(node_modules/.bin/redocly lint --config redocly.yaml ../../openapi/openapi.json 2>&1) \
+	  ; status=$$?; echo "$$out"; [ $$status -eq 0 ] && ! echo "$$out" | grep -q "You have [0-9]* warning"
 
 check: lint typecheck openapi-check test
 

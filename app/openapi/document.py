@@ -147,6 +147,12 @@ def finish(document: dict[str, Any], routes: Sequence[BaseRoute]) -> dict[str, A
         for method in route.methods or ()
     }
     document["info"]["version"] = package_version()
+    # The problem types' namespace (`PROBLEM_TYPE_BASE`) is the project's address too.
+    document["info"]["contact"] = {"name": "Coach API", "url": "https://coach-api.dev"}
+    document["info"]["license"] = {
+        "name": "Proprietary: all rights reserved",
+        "identifier": "LicenseRef-Proprietary",
+    }
     document["servers"] = [{"url": "/", "description": "The API itself, wherever it is served."}]
     components = document.setdefault("components", {})
     components["securitySchemes"] = _security_schemes()
