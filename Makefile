@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test fuzz install lock contract-lint lint layers typecheck openapi openapi-check migrations-check migration docs-assets check clean
+.PHONY: run test fuzz install lock contract-lint lint layers typecheck openapi openapi-check migrations-check migration deploy-check docs-assets check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,13 @@ migrations-check: $(STAMP)
 	$(BIN)/alembic check
 	$(BIN)/alembic downgrade base
 	$(BIN)/alembic upgrade head
+
+# The README's "Deploying", literally: a wheel in a fresh venv, PostgreSQL with the three
+# roles, two API processes and a worker (scripts/deploy_check.py). Needs a PostgreSQL
+# superuser on 127.0.0.1:5432 (POSTGRES_URL=... for another).
+POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+deploy-check: $(STAMP)
+	$(BIN)/python scripts/deploy_check.py --postgres-url $(POSTGRES_URL)
 
 # make migration m="add contacts"
 migration: $(STAMP)

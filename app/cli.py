@@ -33,8 +33,16 @@ def migrate(revision: str = "head") -> None:
 def serve(host: str, port: int, reload: bool) -> None:
     import uvicorn
 
+    # log_config=None: uvicorn leaves logging alone, so its lines go through the app's
+    # JSON handler (app/core/logging.py) from the first one on.
     uvicorn.run(
-        "app.main:app", host=host, port=port, reload=reload, proxy_headers=True, access_log=False
+        "app.main:app",
+        host=host,
+        port=port,
+        reload=reload,
+        proxy_headers=True,
+        access_log=False,
+        log_config=None,
     )
 
 

@@ -27,12 +27,25 @@ class JSONFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+# uvicorn's own loggers. Its default config gives them plain-text handlers that do not
+# propagate; taken over here, their lines ("Started server process", "Uvicorn running on
+# …", errors with tracebacks) reach the root handler as JSON, however uvicorn was
+# started (`uvicorn app.main:app` configures them before it imports the app).
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error")
+# uvicorn's access log: silenced, the app writes its own line per request
+# (`coach_api.access`, with the request id), so each request is logged once.
+SILENCED_LOGGERS = ("uvicorn.access",)
+
+
 def configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JSONFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access",):
-        logging.getLogger(noisy).handlers[:] = []
-        logging.getLogger(noisy).propagate = False
+    for name in UVICORN_LOGGERS:
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    for name in SILENCED_LOGGERS:
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = False

@@ -9,7 +9,13 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 
 from fastapi.routing import APIRoute
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,6 +33,11 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        # This process's CPU time, memory, open files and start time (`process_*`, from
+        # /proc on Linux) and the Python version (`python_info`): what tells one API
+        # process from another when each is its own scrape target.
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
         self.route_templates: dict[int, str] = {}
         self.requests = Counter(
             "coach_http_requests",

@@ -1,5 +1,6 @@
 """`GET /metrics`: what a Prometheus scraper of a deployment sees."""
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -73,6 +74,23 @@ async def test_pool_usage_is_reported(settings: Settings, backend: str) -> None:
         assert size == settings.database_pool_size
     # Nothing is lent out between requests.
     assert _samples(body, "coach_db_pool_checked_out") == [({}, 0.0)]
+
+
+async def test_the_process_itself_is_reported(settings: Settings) -> None:
+    """Each API process is its own scrape target: its CPU time and memory come with it."""
+    async with _serve(settings) as http:
+        body = (await http.get("/metrics")).text
+    names = {
+        sample.name for family in text_string_to_metric_families(body) for sample in family.samples
+    }
+    assert "python_info" in names
+    if sys.platform.startswith("linux"):  # ProcessCollector reads /proc
+        [(_, cpu)] = _samples(body, "process_cpu_seconds_total")
+        assert cpu > 0
+        [(_, resident)] = _samples(body, "process_resident_memory_bytes")
+        assert resident > 1_000_000
+        [(_, started)] = _samples(body, "process_start_time_seconds")
+        assert started > 0
 
 
 async def test_a_configured_token_is_required(settings: Settings) -> None:
