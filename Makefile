@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test fuzz install lock contract-lint lint layers typecheck openapi openapi-check migrations-check migration deploy-check docs-assets check clean
+.PHONY: run test fuzz install lock contract-lint ts-client ts-client-check ts-client-e2e lint layers typecheck openapi openapi-check migrations-check migration deploy-check docs-assets check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -94,6 +94,24 @@ contract-lint:
 	  && node_modules/.bin/spectral lint --fail-severity=warn -r .spectral.yaml ../../openapi/openapi.json \
 	  && out=$$(node_modules/.bin/redocly lint --config redocly.yaml ../../openapi/openapi.json 2>&1) \
 	  ; status=$$?; echo "$$out"; [ $$status -eq 0 ] && ! echo "$$out" | grep -q "You have [0-9]* warning"
+
+# The typed TypeScript client (clients/typescript/README.md), at the versions its
+# package-lock.json pins. `ts-client` regenerates src/schema.d.ts from the contract;
+# `ts-client-check` fails if the committed one is stale or does not compile (tsc --strict);
+# `ts-client-e2e` runs test/e2e.ts against the API served on a free loopback port with a
+# scratch SQLite file. Neither installs Python packages: they use .venv as it is.
+TS_CLIENT := clients/typescript
+
+ts-client:
+	cd $(TS_CLIENT) && npm ci --no-audit --no-fund --silent && npm run --silent generate
+
+ts-client-check:
+	cd $(TS_CLIENT) && npm ci --no-audit --no-fund --silent && bash scripts/check-schema.sh
+
+ts-client-e2e:
+	@test -x $(BIN)/coach-api || (echo "$(BIN)/coach-api is missing: run 'make install' first" && exit 1)
+	cd $(TS_CLIENT) && npm ci --no-audit --no-fund --silent
+	bash $(TS_CLIENT)/scripts/e2e-live.sh
 
 check: lint typecheck openapi-check test
 

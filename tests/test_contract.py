@@ -131,3 +131,45 @@ def test_documented_errors_use_the_problem_schema(document: dict[str, Any]) -> N
         f"error responses must be {PROBLEM_MEDIA_TYPE} with the Problem schema:\n"
         + "\n".join(wrong)
     )
+
+
+def test_request_body_properties_outside_required_carry_no_default(
+    document: dict[str, Any],
+) -> None:
+    """A generator reading `default` as "always present" (openapi-typescript 7 with its
+    default settings) would make the caller send such a field: the default is said in
+    the description instead (app/openapi/inputs.py), and the server still applies it."""
+    schemas = document["components"]["schemas"]
+    pending = [
+        ref
+        for _, operation in operations(document)
+        for ref in _schema_refs(operation.get("requestBody", {}))
+    ]
+    reached: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name not in reached:
+            reached.add(name)
+            pending += _schema_refs(schemas[name])
+    defaulted = [
+        f"{name}.{key}"
+        for name in sorted(reached)
+        for key, field in schemas[name].get("properties", {}).items()
+        if key not in schemas[name].get("required", []) and "default" in field
+    ]
+    assert defaulted == []
+    assert {"ClientCreate", "ContactCreate", "CompanyCreate"} <= reached
+    said = schemas["ClientCreate"]["properties"]["status"]["description"]
+    assert "Default: `active`." in said
+    said = schemas["ContactCreate"]["properties"]["relationship"]["description"]
+    assert "Default: `other`." in said
+
+
+def _schema_refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        found = [ref.rsplit("/", 1)[-1]] if ref.startswith("#/components/schemas/") else []
+        return found + [name for value in node.values() for name in _schema_refs(value)]
+    if isinstance(node, list):
+        return [name for value in node for name in _schema_refs(value)]
+    return []

@@ -14,7 +14,8 @@ middleware and the shared dependencies do around every route is invisible to it,
   422 answers, `Idempotent-Replayed` on a replay);
 - response headers the endpoint's own code sets (`with_etag` / `set_etag`,
   `set_location`, `shows_secret_once`), found in the names its code calls;
-- names client generators can use (`ClientPage`, `SignInForm`), the package version,
+- names client generators can use (`ClientPage`, `SignInForm`), request bodies' defaults
+  in descriptions (`app/openapi/inputs.py`), the package version,
   servers, tag descriptions, one problem example per status.
 
 It changes the document only: no route behaves differently for it.
@@ -39,6 +40,7 @@ from app.core.version import package_version
 from app.db.session import get_session
 from app.idempotency.service import MAX_KEY_LENGTH, shows_secret_once
 from app.openapi.examples import add_request_examples
+from app.openapi.inputs import describe_input_defaults
 from app.openapi.names import add_page_examples, rename_components
 from app.openapi.problems import (
     HEADERS,
@@ -166,6 +168,7 @@ def finish(document: dict[str, Any], routes: Sequence[BaseRoute]) -> dict[str, A
         add_problem_examples(operation)
         add_request_id(operation)
     rename_components(document)
+    describe_input_defaults(document)
     add_webhooks(document)
     add_request_examples(document)
     add_page_examples(document)
