@@ -44,6 +44,7 @@ from app.interviews.interactions_router import router as interview_interactions_
 from app.interviews.router import router as interviews_router
 from app.jobs.worker import in_process_worker
 from app.openapi.document import finish
+from app.organizations.invitations_router import ACCEPT_PATH as INVITATION_ACCEPT_PATH
 from app.organizations.invitations_router import router as invitations_router
 from app.organizations.router import router as organizations_router
 from app.outreach.router import router as outreach_router
@@ -188,8 +189,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "RateLimit-Policy",
             ],
         )
-    # The feed's URL is its credential: the access log names the route, not the token.
-    app.add_middleware(RequestContextMiddleware, secret_paths=[API_PREFIX + FEED_PATH])
+    # URLs that are their own credential: the access log names the route, not the token.
+    app.add_middleware(
+        RequestContextMiddleware,
+        secret_paths=[API_PREFIX + FEED_PATH, API_PREFIX + INVITATION_ACCEPT_PATH],
+    )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

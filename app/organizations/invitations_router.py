@@ -27,6 +27,9 @@ from app.organizations.schemas import (
 
 router = api_router(tags=["organization"], responses=problem_responses(401, 403, 422))
 
+# Its token is the credential: logs name the route, never the path as sent.
+ACCEPT_PATH = "/invitations/{token}/accept"
+
 
 def _created(invitation: Invitation, token: str) -> InvitationCreated:
     return InvitationCreated(**InvitationRead.model_validate(invitation).model_dump(), token=token)
@@ -113,7 +116,7 @@ async def revoke_invitation(
 
 
 @router.post(
-    "/invitations/{token}/accept",
+    ACCEPT_PATH,
     response_model=TokenRead,
     operation_id="invitations_accept",
     summary="Accept an invitation: join and sign in",

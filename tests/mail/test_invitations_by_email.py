@@ -1,6 +1,9 @@
 """Creating an invitation emails it; its link works; resend and revoke."""
 
+import logging
+
 import httpx
+import pytest
 
 from tests.factories.cast import Cast
 from tests.factories.identity import signup, unique_email
@@ -147,3 +150,29 @@ async def test_a_coach_lists_and_resends_only_its_clients_invitations(
     assert [row["id"] for row in listed.json()["data"]] == [mine.json()["id"]]
     assert resend_theirs.status_code == 404
     assert revoke_staff.status_code == 404
+
+
+async def test_an_invitation_token_never_reaches_the_logs(
+    client: httpx.AsyncClient, mailbox: Mailbox, worker: Worker, caplog: pytest.LogCaptureFixture
+) -> None:
+    owner = await signup(client)
+    invitee = unique_email("quiet")
+    with caplog.at_level(logging.INFO):
+        created = await client.post(
+            "/api/v1/invitations", json={"email": invitee, "role": "coach"}, headers=owner.headers
+        )
+        await worker.run()
+        token = token_in(mailbox.one_to(invitee))
+        accepted = await client.post(
+            f"/api/v1/invitations/{token}/accept",
+            json={"full_name": "Quiet Coach", "password": "a-long-enough-password"},
+        )
+
+    assert created.status_code == 201
+    assert accepted.status_code == 200, accepted.text
+    # What the service logged (the test's own HTTP client logs the URL it sent).
+    served = "\n".join(
+        r.getMessage() + str(r.__dict__) for r in caplog.records if r.name != "httpx"
+    )
+    assert token.split(".")[1] not in served
+    assert "/api/v1/invitations/{token}/accept" in served  # the request is logged, by route
