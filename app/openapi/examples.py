@@ -33,9 +33,10 @@ _SVEN = {
 
 REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "SignupCreate": {
-        "organization_name": "Demo Coaching",
+        # A practice of its own: signing up never meets the demo's (seed-demo) logins.
+        "organization_name": "Northstar Coaching",
         "full_name": "Olivia Owner",
-        "email": "olivia.owner@demo-coaching.example.com",
+        "email": "olivia.owner@northstar-coaching.example.com",
         "password": SIGN_IN_PASSWORD,
     },
     "SignInForm": {

@@ -5238,9 +5238,9 @@ export interface components {
         /**
          * SignupCreate
          * @example {
-         *       "organization_name": "Demo Coaching",
+         *       "organization_name": "Northstar Coaching",
          *       "full_name": "Olivia Owner",
-         *       "email": "olivia.owner@demo-coaching.example.com",
+         *       "email": "olivia.owner@northstar-coaching.example.com",
          *       "password": "demo-coaching-2026"
          *     }
          */
