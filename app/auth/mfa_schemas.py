@@ -5,7 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
 
 from app.auth.schemas import TokenRead
-from app.core.schemas import InputModel, not_nullable
+from app.core.schemas import InputModel, not_nullable, refuse_cleared
 
 TotpCode = Annotated[
     str,
@@ -45,6 +45,7 @@ class SecondFactor(InputModel):
 
     @model_validator(mode="after")
     def _exactly_one(self) -> "SecondFactor":
+        refuse_cleared(self, _FACTORS)  # the one not sent is left out, never null
         if (self.code is None) == (self.recovery_code is None):
             raise ValueError("send exactly one of code and recovery_code")
         return self

@@ -10,9 +10,10 @@ from pydantic import (
     UrlConstraints,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 
-from app.core.schemas import InputModel, not_nullable
+from app.core.schemas import InputModel, not_nullable, refuse_cleared
 from app.events.catalog import EVENT_TYPES, is_known
 from app.models import DeliveryStatus
 
@@ -54,8 +55,8 @@ class WebhookEndpointCreate(InputModel):
 
 
 class WebhookEndpointUpdate(InputModel):
-    """Partial update: only the fields sent change. A null `url` is refused by the service
-    (`update_endpoint`); a null `event_types` subscribes to every type again."""
+    """Partial update: only the fields sent change. A null `url` is refused here, before
+    any `If-Match` is looked at; a null `event_types` subscribes to every type again."""
 
     model_config = ConfigDict(json_schema_extra=not_nullable(["url"]))
 
@@ -67,6 +68,11 @@ class WebhookEndpointUpdate(InputModel):
     )
 
     _check_types = field_validator("event_types")(_known_types)
+
+    @model_validator(mode="after")
+    def _url_not_cleared(self) -> "WebhookEndpointUpdate":
+        refuse_cleared(self, ["url"])
+        return self
 
 
 class WebhookEndpointRead(BaseModel):

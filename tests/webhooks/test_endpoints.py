@@ -143,3 +143,19 @@ async def test_production_requires_https() -> None:
     )
     with pytest.raises(Unprocessable, match="https"):
         await check_url(production, "http://hooks.example.com/coach")
+
+
+@pytest.mark.usefixtures("allow_private_urls")
+async def test_a_null_url_is_refused_before_any_precondition(client: httpx.AsyncClient) -> None:
+    owner = await signup(client)
+    created = await create_endpoint(client, owner, RECEIVER)
+    url = f"/api/v1/webhook-endpoints/{created['id']}"
+
+    cleared = await client.patch(
+        url, json={"url": None}, headers={**owner.headers, "If-Match": '"999"'}
+    )
+
+    # The body is wrong whatever the version: 422, not the stale If-Match's 412.
+    assert cleared.status_code == 422, cleared.text
+    still = await client.get(url, headers=owner.headers)
+    assert still.json()["url"] == created["url"]
