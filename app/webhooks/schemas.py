@@ -55,8 +55,8 @@ class WebhookEndpointCreate(InputModel):
 
 
 class WebhookEndpointUpdate(InputModel):
-    """Partial update: only the fields sent change. A null `url` is refused here, before
-    any `If-Match` is looked at; a null `event_types` subscribes to every type again."""
+    """Partial update: only the fields sent change. A null `url` is refused (422) whatever
+    `If-Match` says; a null `event_types` subscribes to every type again."""
 
     model_config = ConfigDict(json_schema_extra=not_nullable(["url"]))
 

@@ -5857,8 +5857,8 @@ export interface components {
         };
         /**
          * WebhookEndpointUpdate
-         * @description Partial update: only the fields sent change. A null `url` is refused by the service
-         *     (`update_endpoint`); a null `event_types` subscribes to every type again.
+         * @description Partial update: only the fields sent change. A null `url` is refused (422) whatever
+         *     `If-Match` says; a null `event_types` subscribes to every type again.
          * @example {
          *       "event_types": [
          *         "interview.held",
