@@ -10,11 +10,12 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.factories.serving import wait_until_serving
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STAMP = ".venv/.installed-dev"
@@ -57,16 +58,7 @@ def test_make_run_serves_on_the_port_it_is_given(tmp_path: Path) -> None:
         )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", trust_env=False) as http:
-            deadline = time.monotonic() + STARTUP_SECONDS
-            while True:
-                assert process.poll() is None, log.read_text(errors="replace")
-                try:
-                    if http.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, log.read_text(errors="replace")
-                time.sleep(0.2)
+            wait_until_serving(http, process, log, seconds=STARTUP_SECONDS)
             assert http.get("/readyz").status_code == 200  # migrated: the database answers
             assert http.get("/docs").status_code == 200
     finally:

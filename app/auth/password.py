@@ -26,8 +26,10 @@ from app.core.request_context import Caller
 from app.core.security import (
     hash_password,
     hash_secret,
+    id_token,
     new_secret,
     secret_matches,
+    split_id_token,
     verify_password,
 )
 from app.core.time import utc_now
@@ -80,7 +82,7 @@ async def issue_requested(
                 continue
             secret = new_secret()
             reset.user_id, reset.token_hash = user.id, hash_secret(secret)
-            link = f"{settings.public_url}/password-reset?token={reset.id.hex}.{secret}"
+            link = f"{settings.public_url}/password-reset?token={id_token(reset.id, secret)}"
             await outbox.enqueue(
                 session,
                 settings,
@@ -104,11 +106,10 @@ async def confirm_reset(
 ) -> None:
     """Set the password the reset `token` is for. 404: no such token; 410: used or
     expired (the token's holder learns nothing about any account from either)."""
-    reset_id_hex, _, secret = token.partition(".")
-    try:
-        reset_id = uuid.UUID(hex=reset_id_hex)
-    except ValueError:
-        raise NotFound("No password reset with this token.") from None
+    parsed = split_id_token(token)
+    if parsed is None:
+        raise NotFound("No password reset with this token.")
+    reset_id, secret = parsed
     await bind_rls_lookup(session, "app.lookup_id", reset_id)
     reset = await session.get(PasswordReset, reset_id)
     if reset is None or reset.token_hash is None or reset.user_id is None:

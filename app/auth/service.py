@@ -16,9 +16,11 @@ from app.core.security import (
     decode_mfa_token,
     hash_password,
     hash_secret,
+    id_token,
     issue_access_token,
     new_secret,
     secret_matches,
+    split_id_token,
     verify_password,
 )
 from app.core.time import utc_now
@@ -234,18 +236,17 @@ async def _issue(
     return IssuedTokens(
         access_token=access_token,
         expires_in=int((expires_at - utc_now()).total_seconds()),
-        refresh_token=f"{refresh.id.hex}.{secret}",
+        refresh_token=id_token(refresh.id, secret),
         organization_id=organization_id,
         role=role,
     )
 
 
 async def _load_refresh_token(session: AsyncSession, presented: str) -> RefreshToken | None:
-    token_id_hex, _, secret = presented.partition(".")
-    try:
-        token_id = uuid.UUID(hex=token_id_hex)
-    except ValueError:
+    parsed = split_id_token(presented)
+    if parsed is None:
         return None
+    token_id, secret = parsed
     await bind_rls_lookup(session, "app.lookup_id", token_id)
     stored = (
         await session.execute(

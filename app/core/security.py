@@ -88,6 +88,22 @@ def new_secret(nbytes: int = 32) -> str:
     return secrets.token_urlsafe(nbytes)
 
 
+def id_token(object_id: uuid.UUID, secret: str) -> str:
+    """`<id hex>.<secret>`: the token of a row looked up by id, its secret stored hashed
+    (refresh token, invitation, password reset)."""
+    return f"{object_id.hex}.{secret}"
+
+
+def split_id_token(presented: str) -> tuple[uuid.UUID, str] | None:
+    """An `id_token`'s id and secret, or None when `presented` is not one."""
+    id_hex, _, secret = presented.partition(".")
+    try:
+        object_id = uuid.UUID(hex=id_hex)
+    except ValueError:
+        return None
+    return (object_id, secret) if secret else None
+
+
 @dataclass(frozen=True, slots=True)
 class AccessClaims:
     """What a verified access token says. No role: the role is read from the membership

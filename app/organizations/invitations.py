@@ -18,7 +18,14 @@ from app.clients import repository as clients_repository
 from app.core.config import Settings
 from app.core.errors import AppError, Conflict, Forbidden, Gone, NotFound, Unauthorized
 from app.core.pagination import PageParams, SortKey, paginate
-from app.core.security import hash_password, hash_secret, new_secret, verify_password
+from app.core.security import (
+    hash_password,
+    hash_secret,
+    id_token,
+    new_secret,
+    split_id_token,
+    verify_password,
+)
 from app.core.time import utc_now
 from app.db.tenancy import bind_rls_lookup
 from app.events.service import record_event
@@ -76,7 +83,7 @@ async def create_invitation(
     )
     session.add(invitation)
     await session.flush()
-    token = f"{invitation.id.hex}.{secret}"
+    token = id_token(invitation.id, secret)
     await _send(session, settings, invitation, token)
     return invitation, token
 
@@ -124,7 +131,7 @@ async def resend_invitation(
     invitation.token_hash = hash_secret(secret)
     invitation.expires_at = utc_now() + timedelta(days=settings.invitation_days)
     await session.flush()
-    token = f"{invitation.id.hex}.{secret}"
+    token = id_token(invitation.id, secret)
     await _send(session, settings, invitation, token)
     return invitation, token
 
@@ -171,16 +178,8 @@ async def _send(
 async def open_invitation(session: AsyncSession, token: str) -> Invitation:
     """The invitation `token` opens. Each works once and until it expires (410); an
     unknown token answers 404."""
-    invitation_id_hex, _, secret = token.partition(".")
-    try:
-        invitation_id = uuid.UUID(hex=invitation_id_hex)
-    except ValueError:
-        invitation_id = None
-    invitation = (
-        await repository.find_invitation(session, invitation_id, secret)
-        if invitation_id is not None and secret
-        else None
-    )
+    parsed = split_id_token(token)
+    invitation = await repository.find_invitation(session, *parsed) if parsed else None
     if invitation is None:
         raise NotFound("No invitation with this token.")
     if invitation.accepted_at is not None:

@@ -104,9 +104,7 @@ async def update_endpoint(
 ) -> WebhookEndpoint:
     """Apply a partial update: only the fields set in `body` change."""
     changes = body.model_dump(exclude_unset=True)
-    if "url" in changes:
-        if changes["url"] is None:
-            raise Unprocessable("url cannot be null.", parameter="url")
+    if "url" in changes:  # never null: `WebhookEndpointUpdate` refuses it
         changes["url"] = str(changes["url"])
         await check_url(settings, changes["url"])
     if changes.get("event_types", []) is None:

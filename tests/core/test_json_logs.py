@@ -13,11 +13,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.factories.serving import wait_until_serving
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -74,16 +75,7 @@ def _run_server(command: list[str], tmp_path: Path) -> list[str]:
     try:
         base_url = f"http://{HOST}:{port}"
         with httpx.Client(base_url=base_url, trust_env=False, timeout=5.0) as http:
-            deadline = time.monotonic() + STARTUP_SECONDS
-            while True:
-                assert process.poll() is None, log.read_text(errors="replace")
-                try:
-                    if http.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, log.read_text(errors="replace")
-                time.sleep(0.1)
+            wait_until_serving(http, process, log, seconds=STARTUP_SECONDS)
             assert http.get("/readyz", headers={"X-Request-ID": "logs-1"}).status_code == 200
             assert http.get("/api/v1/me").status_code == 401
             assert http.get("/no-such-page").status_code == 404
